@@ -1,0 +1,108 @@
+"""The ASGI application: `create_app(settings)`, and `nexus.app:app` built from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from nexus.app.graphiql import graphiql_page
+from nexus.app.graphql_http import GraphQLEndpoint
+from nexus.app.health import health, ready
+from nexus.app.request_log import RequestLogMiddleware
+from nexus.auth.authenticator import JwtAuthenticator
+from nexus.auth.jwks import JwksClient
+from nexus.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalSigningKey, StaticJwks
+from nexus.auth.tokens import TokenVerifier
+from nexus.config import Environment, Settings, SettingsError, load_settings
+from nexus.db.engine import Database, create_engine
+from nexus.graphql.execution import GraphQLExecutor
+from nexus.graphql.schema import build_schema
+from nexus.logging_setup import configure_logging
+from nexus.services.users import EnsuredUsers
+
+__all__ = ["create_app"]
+
+
+def _authenticator(
+    settings: Settings,
+) -> tuple[JwtAuthenticator, JwksClient | StaticJwks, LocalSigningKey | None]:
+    local_key: LocalSigningKey | None = None
+    keys: JwksClient | StaticJwks
+    if settings.nexus_jwks_url:
+        keys = JwksClient(
+            settings.nexus_jwks_url, refresh_seconds=settings.nexus_jwks_refresh_seconds
+        )
+        issuer, audiences = settings.nexus_jwt_issuer, settings.jwt_audiences
+    elif settings.nexus_env is Environment.LOCAL:
+        local_key = LocalSigningKey.load_or_create(settings.nexus_state_dir)
+        keys = StaticJwks(local_key.jwks())
+        issuer, audiences = LOCAL_ISSUER, (LOCAL_AUDIENCE,)
+    else:
+        raise SettingsError(f"NEXUS_JWKS_URL is required when NEXUS_ENV={settings.nexus_env}")
+    verifier = TokenVerifier(keys, issuer=issuer, audiences=audiences)
+    internal_secret = settings.nexus_internal_secret if settings.is_deployed else None
+    return JwtAuthenticator(verifier, internal_secret=internal_secret), keys, local_key
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> ASGIApp:
+    """Build the application. `database` lets tests pin every request to one connection."""
+    if database is None:
+        if not settings.database_url:
+            raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
+        database = Database(
+            create_engine(settings.database_url, pool_size=settings.nexus_db_pool_size)
+        )
+    authenticator, keys, local_key = _authenticator(settings)
+    graphiql_enabled = settings.nexus_env in (Environment.LOCAL, Environment.TEST)
+    ensured_users = EnsuredUsers(database)
+    endpoint = GraphQLEndpoint(
+        executor=GraphQLExecutor(build_schema()),
+        database=database,
+        authenticator=authenticator,
+        ensure_viewer=ensured_users,
+        graphiql_html=(lambda _request: graphiql_page(local_key)) if graphiql_enabled else None,
+    )
+    routes = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+    ]
+    if local_key is not None:
+        jwks = local_key.jwks()
+
+        async def local_jwks(_request: Request) -> JSONResponse:
+            return JSONResponse(jwks)
+
+        routes.append(Route("/.well-known/jwks.json", local_jwks, methods=["GET"]))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        keys.start_refreshing()
+        try:
+            yield
+        finally:
+            await keys.aclose()
+            await database.dispose()
+
+    starlette = Starlette(routes=routes, lifespan=lifespan)
+    starlette.state.database = database
+    starlette.state.settings = settings
+    starlette.state.ensured_users = ensured_users
+    return RequestLogMiddleware(starlette)
+
+
+def __getattr__(name: str) -> ASGIApp:
+    # `nexus.app:app` for uvicorn, built on first access so importing the package is free.
+    if name == "app":
+        settings = load_settings()
+        configure_logging(settings.nexus_log_level, settings.log_format)
+        application = create_app(settings)
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

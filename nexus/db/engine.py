@@ -1,0 +1,80 @@
+"""One async engine per process, sessions per unit of work, and `transaction()`.
+
+`Database` is the only door to PostgreSQL. Production code asks it for a read
+connection (each loader batch gets its own pooled connection, so sibling resolvers can
+run at once) or a transaction (one session, committed on success, rolled back on any
+error). Tests build it over one connection inside an outer transaction instead, so each
+test is rolled back at the end; there, units of work are serialized on that connection
+and transactions become SAVEPOINTs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+__all__ = ["Database", "create_engine"]
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """The process's engine: psycopg 3 async, pre-pinged pool, UTC sessions."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
+    )
+
+
+class Database:
+    """Hands out connections and transactions from one engine (or one pinned connection)."""
+
+    def __init__(self, engine: AsyncEngine, *, pinned: AsyncConnection | None = None) -> None:
+        self.engine = engine
+        self._pinned = pinned
+        self._pinned_lock = asyncio.Lock()
+        self._sessions = async_sessionmaker(
+            bind=pinned or engine,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+
+    @classmethod
+    def pinned_to(cls, connection: AsyncConnection) -> Database:
+        """A database whose every unit of work runs on `connection` (test isolation)."""
+        return cls(connection.engine, pinned=connection)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for read-only work, returned to the pool afterwards."""
+        if self._pinned is not None:
+            async with self._pinned_lock:
+                yield self._pinned
+            return
+        async with self.engine.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One session in one transaction: commit on success, roll back on any error."""
+        if self._pinned is not None:
+            async with self._pinned_lock, self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        if self._pinned is None:
+            await self.engine.dispose()

@@ -1,0 +1,128 @@
+"""The tables of migration 0001, as SQLAlchemy Core objects for building statements."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+__all__ = ["fragments", "libraries", "library_media", "media", "memberships", "metadata", "users"]
+
+metadata = MetaData()
+
+
+def _uuid_pk() -> Column[object]:
+    return Column("id", UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
+
+
+def _timestamp(name: str) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+users = Table("users", metadata, _uuid_pk(), _timestamp("created_at"))
+
+libraries = Table(
+    "libraries",
+    metadata,
+    _uuid_pk(),
+    Column(
+        "owner_user_id",
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    CheckConstraint("char_length(name) between 1 and 100", name="ck_libraries_name_length"),
+    Index(
+        "uix_libraries_one_default_per_user",
+        "owner_user_id",
+        unique=True,
+        postgresql_where=text("is_default"),
+    ),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column(
+        "library_id",
+        UUID(as_uuid=True),
+        ForeignKey("libraries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("role", Text, nullable=False),
+    _timestamp("created_at"),
+    PrimaryKeyConstraint("library_id", "user_id", name="pk_memberships"),
+    CheckConstraint("role in ('admin', 'member')", name="ck_memberships_role"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    _uuid_pk(),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("canonical_source_url", Text),
+    Column("processing_status", Text, nullable=False, server_default=text("'pending'")),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    CheckConstraint(
+        "kind in ('web_article', 'epub', 'pdf', 'video', 'podcast_episode')",
+        name="ck_media_kind",
+    ),
+    CheckConstraint(
+        "processing_status in ('pending', 'extracting', 'ready_for_reading', 'embedding', "
+        "'ready', 'failed')",
+        name="ck_media_processing_status",
+    ),
+)
+
+fragments = Table(
+    "fragments",
+    metadata,
+    _uuid_pk(),
+    Column(
+        "media_id", UUID(as_uuid=True), ForeignKey("media.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("idx", Integer, nullable=False),
+    Column("canonical_text", Text, nullable=False),
+    Column("html_sanitized", Text, nullable=False),
+    _timestamp("created_at"),
+    UniqueConstraint("media_id", "idx", name="uq_fragments_media_id_idx"),
+)
+
+library_media = Table(
+    "library_media",
+    metadata,
+    Column(
+        "library_id",
+        UUID(as_uuid=True),
+        ForeignKey("libraries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "media_id", UUID(as_uuid=True), ForeignKey("media.id", ondelete="CASCADE"), nullable=False
+    ),
+    _timestamp("created_at"),
+    PrimaryKeyConstraint("library_id", "media_id", name="pk_library_media"),
+)

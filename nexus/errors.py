@@ -1,0 +1,60 @@
+"""The error codes clients see, their HTTP statuses, and the one domain error type."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["STATUS_BY_CODE", "ErrorCode", "NexusError"]
+
+
+class ErrorCode(StrEnum):
+    """Every code a client can see in `errors[].extensions.code`."""
+
+    E_UNAUTHENTICATED = "E_UNAUTHENTICATED"
+    E_FORBIDDEN = "E_FORBIDDEN"
+    E_INTERNAL_ONLY = "E_INTERNAL_ONLY"
+    E_DEFAULT_LIBRARY_FORBIDDEN = "E_DEFAULT_LIBRARY_FORBIDDEN"
+    E_LAST_ADMIN_FORBIDDEN = "E_LAST_ADMIN_FORBIDDEN"
+    E_NOT_FOUND = "E_NOT_FOUND"
+    E_LIBRARY_NOT_FOUND = "E_LIBRARY_NOT_FOUND"
+    E_MEDIA_NOT_FOUND = "E_MEDIA_NOT_FOUND"
+    E_INVALID_REQUEST = "E_INVALID_REQUEST"
+    E_NAME_INVALID = "E_NAME_INVALID"
+    E_AUTH_UNAVAILABLE = "E_AUTH_UNAVAILABLE"
+    E_INTERNAL = "E_INTERNAL"
+    # Added beyond the contract: the database is unreachable or not migrated.
+    E_UNAVAILABLE = "E_UNAVAILABLE"
+
+
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.E_UNAUTHENTICATED: 401,
+    ErrorCode.E_FORBIDDEN: 403,
+    ErrorCode.E_INTERNAL_ONLY: 403,
+    ErrorCode.E_DEFAULT_LIBRARY_FORBIDDEN: 403,
+    ErrorCode.E_LAST_ADMIN_FORBIDDEN: 403,
+    ErrorCode.E_NOT_FOUND: 404,
+    ErrorCode.E_LIBRARY_NOT_FOUND: 404,
+    ErrorCode.E_MEDIA_NOT_FOUND: 404,
+    ErrorCode.E_INVALID_REQUEST: 400,
+    ErrorCode.E_NAME_INVALID: 400,
+    ErrorCode.E_AUTH_UNAVAILABLE: 503,
+    ErrorCode.E_INTERNAL: 500,
+    ErrorCode.E_UNAVAILABLE: 503,
+}
+
+
+class NexusError(Exception):
+    """A rule said no. Carries the code the client sees and a message safe to show."""
+
+    def __init__(self, code: ErrorCode, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE[self.code]
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code.value, "status": self.status, **self.details}

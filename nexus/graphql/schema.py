@@ -1,0 +1,26 @@
+"""The Strawberry schema: root types, extra types, and the exported SDL."""
+
+from __future__ import annotations
+
+import strawberry
+
+from nexus.graphql.enums import ErrorCode
+from nexus.graphql.types.viewer import Viewer
+
+__all__ = ["build_schema", "export_sdl"]
+
+
+@strawberry.type(description="The root of every read.")
+class Query:
+    @strawberry.field(description="The authenticated caller.")
+    def viewer(self) -> Viewer:
+        return Viewer()
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, types=[ErrorCode])
+
+
+def export_sdl(schema: strawberry.Schema | None = None) -> str:
+    """The schema as SDL, as committed in `schema.graphql`."""
+    return (schema or build_schema()).as_str() + "\n"

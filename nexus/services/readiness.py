@@ -1,0 +1,27 @@
+"""Is the service ready to serve: does the database answer, and is it migrated to head?"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from nexus.db.engine import Database
+from nexus.db.migrations import is_at_head
+from nexus.errors import ErrorCode, NexusError
+
+__all__ = ["check_ready"]
+
+
+async def check_ready(*, database: Database, timeout_seconds: float = 3.0) -> None:
+    """Return when ready; raise E_UNAVAILABLE saying what is wrong otherwise."""
+    try:
+        async with asyncio.timeout(timeout_seconds), database.connection() as connection:
+            await connection.execute(text("SELECT 1"))
+            at_head = await is_at_head(connection)
+    except NexusError:
+        raise
+    except Exception as exc:
+        raise NexusError(ErrorCode.E_UNAVAILABLE, "The database is unreachable.") from exc
+    if not at_head:
+        raise NexusError(ErrorCode.E_UNAVAILABLE, "The database is not migrated to head.")
