@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -115,3 +116,20 @@ async def api(
     app = create_app(settings, database=Database.pinned_to(connection))
     async with lifespan(app), Api.over(app, identity) as client:
         yield client
+
+
+@pytest.fixture
+async def committed_api(
+    settings: Settings, engine: AsyncEngine, identity: IdentityProvider
+) -> AsyncIterator[Api]:
+    """The app over its own connection pool, committing for real: for tests that race
+    many concurrent requests. Everything is truncated afterwards."""
+    app = create_app(settings)
+    try:
+        async with lifespan(app), Api.over(app, identity) as client:
+            yield client
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("TRUNCATE users, libraries, memberships, media, fragments, library_media")
+            )
