@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -50,8 +51,14 @@ def _authenticator(
     return JwtAuthenticator(verifier, internal_secret=internal_secret), keys, local_key
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> ASGIApp:
-    """Build the application. `database` lets tests pin every request to one connection."""
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    schema: strawberry.Schema | None = None,
+) -> ASGIApp:
+    """Build the application. `database` lets tests pin every request to one connection;
+    `schema` lets them serve a schema with extra fields."""
     if database is None:
         if not settings.database_url:
             raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
@@ -62,7 +69,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> ASGIA
     graphiql_enabled = settings.nexus_env in (Environment.LOCAL, Environment.TEST)
     ensured_users = EnsuredUsers(database)
     endpoint = GraphQLEndpoint(
-        executor=GraphQLExecutor(build_schema()),
+        executor=GraphQLExecutor(schema or build_schema()),
         database=database,
         authenticator=authenticator,
         ensure_viewer=ensured_users,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import lexicographic_sort_schema, print_schema
 
 from nexus.graphql.enums import ErrorCode
 from nexus.graphql.types.viewer import Viewer
@@ -22,5 +23,6 @@ def build_schema() -> strawberry.Schema:
 
 
 def export_sdl(schema: strawberry.Schema | None = None) -> str:
-    """The schema as SDL, as committed in `schema.graphql`."""
-    return (schema or build_schema()).as_str() + "\n"
+    """The schema as SDL, types and fields sorted, as committed in `schema.graphql`."""
+    graphql_schema = (schema or build_schema())._schema
+    return print_schema(lexicographic_sort_schema(graphql_schema)) + "\n"
