@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +17,10 @@ class Environment(StrEnum):
     TEST = "test"
     STAGING = "staging"
     PROD = "prod"
+
+
+MIN_INTERNAL_SECRET_LENGTH = 16
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class LogFormat(StrEnum):
@@ -48,15 +52,32 @@ class Settings(BaseSettings):
     nexus_jwt_issuer: str | None = None
     nexus_jwt_audience: str | None = None
     nexus_jwks_refresh_seconds: float = Field(default=6 * 3600, gt=0)
+    nexus_jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     nexus_log_level: str = "INFO"
     nexus_log_format: LogFormat | None = None
     nexus_state_dir: Path = Path(".nexus")
     nexus_db_pool_size: int = Field(default=10, ge=1)
+    nexus_redis_url: str | None = None
+    nexus_graphiql: bool | None = None
 
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str | None) -> str | None:
         return None if value in (None, "") else normalize_database_url(value)
+
+    @field_validator("nexus_jwks_url", "nexus_jwt_issuer", "nexus_jwt_audience")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    @field_validator("nexus_jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            url = urlsplit(value)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError("must be an http(s) URL")
+        return value
 
     @field_validator("nexus_log_level")
     @classmethod
@@ -72,6 +93,33 @@ class Settings(BaseSettings):
             for name in ("database_url", "nexus_internal_secret"):
                 if not getattr(self, name):
                     raise ValueError(f"{name.upper()} is required when NEXUS_ENV={self.nexus_env}")
+            if len((self.nexus_internal_secret or "").strip()) < MIN_INTERNAL_SECRET_LENGTH:
+                raise ValueError(
+                    f"NEXUS_INTERNAL_SECRET must be at least {MIN_INTERNAL_SECRET_LENGTH} "
+                    "characters"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _identity_provider(self) -> Settings:
+        if self.nexus_jwks_url is None:
+            # Only local development may fall back to its own signing key.
+            if self.nexus_env is not Environment.LOCAL:
+                raise ValueError(f"NEXUS_JWKS_URL is required when NEXUS_ENV={self.nexus_env}")
+            for name in ("nexus_jwt_issuer", "nexus_jwt_audience"):
+                if getattr(self, name):
+                    raise ValueError(f"{name.upper()} is set but NEXUS_JWKS_URL is not")
+            return self
+        if not self.nexus_jwt_issuer:
+            raise ValueError("NEXUS_JWT_ISSUER is required with NEXUS_JWKS_URL")
+        if not self.jwt_audiences:
+            raise ValueError(
+                "NEXUS_JWT_AUDIENCE is required with NEXUS_JWKS_URL (comma-separated for several)"
+            )
+        url = urlsplit(self.nexus_jwks_url)
+        if self.is_deployed and url.scheme != "https" and url.hostname not in LOOPBACK_HOSTS:
+            # Keys fetched over plain HTTP could be swapped by anyone on the path.
+            raise ValueError(f"NEXUS_JWKS_URL must use https when NEXUS_ENV={self.nexus_env}")
         return self
 
     @property
@@ -80,12 +128,19 @@ class Settings(BaseSettings):
         return self.nexus_env in (Environment.STAGING, Environment.PROD)
 
     @property
+    def graphiql_enabled(self) -> bool:
+        """GraphiQL on GET /graphql: NEXUS_GRAPHIQL when set, else only in local and test."""
+        if self.nexus_graphiql is not None:
+            return self.nexus_graphiql
+        return self.nexus_env in (Environment.LOCAL, Environment.TEST)
+
+    @property
     def log_format(self) -> LogFormat:
         if self.nexus_log_format is not None:
             return self.nexus_log_format
         return LogFormat.CONSOLE if self.nexus_env is Environment.LOCAL else LogFormat.JSON
 
-    @cached_property
+    @property
     def jwt_audiences(self) -> tuple[str, ...]:
         raw = self.nexus_jwt_audience or ""
         return tuple(part.strip() for part in raw.split(",") if part.strip())

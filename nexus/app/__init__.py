@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,10 +17,7 @@ from nexus.app.graphiql import graphiql_page
 from nexus.app.graphql_http import GraphQLEndpoint
 from nexus.app.health import health, ready
 from nexus.app.request_log import RequestLogMiddleware
-from nexus.auth.authenticator import JwtAuthenticator
-from nexus.auth.jwks import JwksClient
-from nexus.auth.local_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, LocalSigningKey, StaticJwks
-from nexus.auth.tokens import TokenVerifier
+from nexus.auth.setup import build_auth
 from nexus.config import Environment, Settings, SettingsError, load_settings
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
@@ -30,48 +28,30 @@ from nexus.services.users import EnsuredUsers
 __all__ = ["create_app"]
 
 
-def _authenticator(
-    settings: Settings,
-) -> tuple[JwtAuthenticator, JwksClient | StaticJwks, LocalSigningKey | None]:
-    local_key: LocalSigningKey | None = None
-    keys: JwksClient | StaticJwks
-    if settings.nexus_jwks_url:
-        keys = JwksClient(
-            settings.nexus_jwks_url, refresh_seconds=settings.nexus_jwks_refresh_seconds
-        )
-        issuer, audiences = settings.nexus_jwt_issuer, settings.jwt_audiences
-    elif settings.nexus_env is Environment.LOCAL:
-        local_key = LocalSigningKey.load_or_create(settings.nexus_state_dir)
-        keys = StaticJwks(local_key.jwks())
-        issuer, audiences = LOCAL_ISSUER, (LOCAL_AUDIENCE,)
-    else:
-        raise SettingsError(f"NEXUS_JWKS_URL is required when NEXUS_ENV={settings.nexus_env}")
-    verifier = TokenVerifier(keys, issuer=issuer, audiences=audiences)
-    internal_secret = settings.nexus_internal_secret if settings.is_deployed else None
-    return JwtAuthenticator(verifier, internal_secret=internal_secret), keys, local_key
-
-
 def create_app(
     settings: Settings,
     *,
     database: Database | None = None,
     schema: strawberry.Schema | None = None,
+    jwks_transport: httpx.AsyncBaseTransport | None = None,
 ) -> ASGIApp:
     """Build the application. `database` lets tests pin every request to one connection;
-    `schema` lets them serve a schema with extra fields."""
+    `schema` lets them serve a schema with extra fields; `jwks_transport` lets them stub
+    the identity provider's JWKS endpoint."""
     if database is None:
         if not settings.database_url:
             raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
         database = Database(
             create_engine(settings.database_url, pool_size=settings.nexus_db_pool_size)
         )
-    authenticator, keys, local_key = _authenticator(settings)
+    auth = build_auth(settings, jwks_transport=jwks_transport)
+    local_key, keys = auth.local_key, auth.keys
     graphiql_enabled = settings.nexus_env in (Environment.LOCAL, Environment.TEST)
     ensured_users = EnsuredUsers(database)
     endpoint = GraphQLEndpoint(
         executor=GraphQLExecutor(schema or build_schema()),
         database=database,
-        authenticator=authenticator,
+        authenticator=auth.authenticator,
         ensure_viewer=ensured_users,
         graphiql_html=(lambda _request: graphiql_page(local_key)) if graphiql_enabled else None,
     )

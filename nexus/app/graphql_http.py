@@ -1,9 +1,10 @@
 """The GraphQL-over-HTTP endpoint: parameters, media types, statuses, auth, execution.
 
-Order of checks: method and transport limits, request parameters, authentication
-(before any GraphQL work), then the document, the operation and its variables, and
-only then execution. Everything before execution answers `{"errors": [...]}` without
-`data`, with the status the transport spec gives it.
+Order of checks: the internal header (staging/prod), method and transport limits,
+request parameters, authentication (before any GraphQL work), then the document, the
+operation and its variables, and only then execution. Everything before execution
+answers `{"errors": [...]}` without `data`, with the status the transport spec gives it.
+GraphiQL (local and test only) is served before all of them.
 """
 
 from __future__ import annotations
@@ -172,19 +173,16 @@ class GraphQLEndpoint:
             and wants_html(request.headers.get("accept"))
         ):
             return HTMLResponse(self.graphiql_html(request))
-        if request.method not in ("GET", "POST"):
-            return _errors_response(
-                405,
-                media_type,
-                [format_request_error(_invalid("Use GET or POST."))],
-                {"Allow": "GET, POST"},
-            )
         try:
+            # First: in staging/prod an outsider learns nothing, not even a 405 or a 400.
+            internal = request.headers.getlist("x-nexus-internal")
+            self.authenticator.check_internal(internal[0] if len(internal) == 1 else None)
+            if request.method not in ("GET", "POST"):
+                raise TransportError(405, "Use GET or POST.", {"Allow": "GET, POST"})
             params = await read_params(request)
             request.state.operation_name = params.operation_name
             viewer_id = await self.authenticator.authenticate(
-                authorization=_single_header(request, "authorization"),
-                internal_header=_single_header(request, "x-nexus-internal"),
+                _single_header(request, "authorization")
             )
             prepared = self.executor.prepare(params.query, params.operation_name)
             if prepared.kind is OperationType.MUTATION and request.method == "GET":
@@ -203,7 +201,9 @@ class GraphQLEndpoint:
             status = error.status
             if error.code is ErrorCode.E_INVALID_REQUEST and not graphql_response:
                 status = 200
-            return _errors_response(status, media_type, [format_request_error(error)])
+            # RFC 6750: a 401 names the scheme it wants.
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return _errors_response(status, media_type, [format_request_error(error)], headers)
         return await self._execute(prepared, params, viewer_id, request_id, media_type)
 
     async def _execute(

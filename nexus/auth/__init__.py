@@ -13,6 +13,10 @@ __all__ = ["Authenticator"]
 
 
 class Authenticator(Protocol):
-    async def authenticate(self, *, authorization: str | None, internal_header: str | None) -> UUID:
+    def check_internal(self, header: str | None) -> None:
+        """Raise E_INTERNAL_ONLY unless the internal header is right (staging/prod only)."""
+        ...
+
+    async def authenticate(self, authorization: str | None) -> UUID:
         """The verified viewer id, or a NexusError saying why not."""
         ...

@@ -6,10 +6,12 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, text
+from sqlalchemy import Row, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from nexus.db.engine import Database
+from nexus.db.tables import libraries, memberships, users
 from nexus.errors import ErrorCode, NexusError
 
 __all__ = [
@@ -21,19 +23,6 @@ __all__ = [
 
 DEFAULT_LIBRARY_NAME = "My Library"
 
-_INSERT_USER = text("INSERT INTO users (id) VALUES (:user_id) ON CONFLICT DO NOTHING")
-_INSERT_DEFAULT_LIBRARY = text(
-    "INSERT INTO libraries (owner_user_id, name, is_default) VALUES (:user_id, :name, true) "
-    "ON CONFLICT (owner_user_id) WHERE is_default DO NOTHING RETURNING id"
-)
-_SELECT_DEFAULT_LIBRARY = text(
-    "SELECT id FROM libraries WHERE owner_user_id = :user_id AND is_default"
-)
-_INSERT_OWNER_MEMBERSHIP = text(
-    "INSERT INTO memberships (library_id, user_id, role) VALUES (:library_id, :user_id, 'admin') "
-    "ON CONFLICT (library_id, user_id) DO NOTHING"
-)
-
 
 async def ensure_user_and_default_library(*, session: AsyncSession, user_id: UUID) -> UUID:
     """Make sure the user, their default library `My Library` and their admin membership
@@ -43,23 +32,40 @@ async def ensure_user_and_default_library(*, session: AsyncSession, user_id: UUI
     (ON CONFLICT DO NOTHING), and the loser re-selects the winner's library. A missing
     owner membership is repaired.
     """
-    await session.execute(_INSERT_USER, {"user_id": user_id})
-    library_id = (
+    await session.execute(
+        insert(users).values(id=user_id).on_conflict_do_nothing(index_elements=[users.c.id])
+    )
+    library_id: UUID | None = (
         await session.execute(
-            _INSERT_DEFAULT_LIBRARY, {"user_id": user_id, "name": DEFAULT_LIBRARY_NAME}
+            insert(libraries)
+            .values(owner_user_id=user_id, name=DEFAULT_LIBRARY_NAME, is_default=True)
+            .on_conflict_do_nothing(
+                index_elements=[libraries.c.owner_user_id], index_where=libraries.c.is_default
+            )
+            .returning(libraries.c.id)
         )
     ).scalar_one_or_none()
     if library_id is None:
+        # Lost the race (or already there): the winner's row is committed by now.
         library_id = (
-            await session.execute(_SELECT_DEFAULT_LIBRARY, {"user_id": user_id})
+            await session.execute(
+                select(libraries.c.id).where(
+                    libraries.c.owner_user_id == user_id, libraries.c.is_default
+                )
+            )
         ).scalar_one()
-    await session.execute(_INSERT_OWNER_MEMBERSHIP, {"library_id": library_id, "user_id": user_id})
+    await session.execute(
+        insert(memberships)
+        .values(library_id=library_id, user_id=user_id, role="admin")
+        .on_conflict_do_nothing(index_elements=[memberships.c.library_id, memberships.c.user_id])
+    )
     return library_id
 
 
 class EnsuredUsers:
-    """The user ids this process has already ensured (bounded), so a known user's
-    request costs no round trip for identity."""
+    """The user ids this process has already ensured (least recently seen dropped past
+    `size`), so a known user's request costs no round trip for identity. A process
+    ensures each user once: a membership lost later is repaired by the next process."""
 
     def __init__(self, database: Database, *, size: int = 10_000) -> None:
         self.database = database
@@ -76,16 +82,14 @@ class EnsuredUsers:
         if len(self._known) > self.size:
             self._known.popitem(last=False)
 
-    def forget(self) -> None:
-        self._known.clear()
-
-
-_SELECT_USER = text("SELECT id, created_at FROM users WHERE id = :user_id")
-
 
 async def get_user(*, connection: AsyncConnection, user_id: UUID) -> Row[Any]:
     """The user row; E_NOT_FOUND when no such user has signed in."""
-    row = (await connection.execute(_SELECT_USER, {"user_id": user_id})).one_or_none()
+    row = (
+        await connection.execute(
+            select(users.c.id, users.c.created_at).where(users.c.id == user_id)
+        )
+    ).one_or_none()
     if row is None:
         raise NexusError(ErrorCode.E_NOT_FOUND, "User not found.")
     return row
