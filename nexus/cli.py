@@ -76,18 +76,11 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
+    from nexus.serve import serve
 
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
-    uvicorn.run(
-        "nexus.app:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-    )
+    serve(args.host, args.port, workers=args.workers)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
