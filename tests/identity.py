@@ -13,21 +13,32 @@ from typing import Any
 from uuid import UUID
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 ISSUER = "https://issuer.test/"
 AUDIENCE = "nexus-test"
 
 
+_KEY_GENERATORS = {
+    "RS256": (lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048), RSAAlgorithm),
+    "ES256": (lambda: ec.generate_private_key(ec.SECP256R1()), ECAlgorithm),
+    "EdDSA": (ed25519.Ed25519PrivateKey.generate, OKPAlgorithm),
+}
+
+
 class SigningKey:
-    def __init__(self, kid: str) -> None:
+    """A provider's key pair: RS256 by default, or ES256 / EdDSA."""
+
+    def __init__(self, kid: str, algorithm: str = "RS256") -> None:
+        generate, jwk_algorithm = _KEY_GENERATORS[algorithm]
         self.kid = kid
-        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.algorithm = algorithm
+        self.private_key: Any = generate()
         self.public_jwk: dict[str, Any] = {
-            **json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key())),
+            **json.loads(jwk_algorithm.to_jwk(self.private_key.public_key())),
             "kid": kid,
-            "alg": "RS256",
+            "alg": algorithm,
             "use": "sig",
         }
 
@@ -35,24 +46,27 @@ class SigningKey:
         return jwt.encode(
             claims,
             self.private_key,
-            algorithm="RS256",
+            algorithm=self.algorithm,
             headers={"kid": self.kid, **(headers or {})},
         )
 
 
 class IdentityProvider:
-    """Serves `keys` as a JWKS at `url`; counts fetches; can be taken down."""
+    """Serves `keys` as a JWKS at `url`; counts fetches; can be taken `down` (503) or
+    made slow (`delay` seconds before answering)."""
 
     def __init__(self) -> None:
         self.key = SigningKey("test-key-1")
         self.keys: list[SigningKey] = [self.key]
         self.fetches = 0
         self.down = False
+        self.delay = 0.0
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 provider.fetches += 1
+                time.sleep(provider.delay)
                 if provider.down:
                     self.send_response(503)
                     self.end_headers()
