@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     nexus_db_pool_size: int = Field(default=10, ge=1)
     nexus_redis_url: str | None = None
     nexus_graphiql: bool | None = None
+    # What one request may ask (README "Security and limits"); refusals are typed errors.
+    nexus_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    nexus_max_query_string_bytes: int = Field(default=8 * 1024, ge=256)
+    nexus_max_tokens: int = Field(default=2000, ge=10)
+    nexus_max_depth: int = Field(default=10, ge=1)
+    nexus_max_aliases: int = Field(default=15, ge=0)
+    nexus_max_cost: int = Field(default=10_000, ge=1)
+    nexus_max_variables_depth: int = Field(default=10, ge=1, le=100)
+    nexus_operation_timeout_seconds: float = Field(default=10.0, gt=0)
+    nexus_statement_timeout_ms: int = Field(default=5000, ge=0)
+    nexus_document_cache_size: int = Field(default=512, ge=1)
+    nexus_introspection: bool | None = None
+    nexus_field_suggestions: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +146,20 @@ class Settings(BaseSettings):
         if self.nexus_graphiql is not None:
             return self.nexus_graphiql
         return self.nexus_env in (Environment.LOCAL, Environment.TEST)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """`__schema` and `__type`: NEXUS_INTROSPECTION when set, else only in local and test."""
+        if self.nexus_introspection is not None:
+            return self.nexus_introspection
+        return not self.is_deployed
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        """Suggestions ("did you mean …") in errors: NEXUS_FIELD_SUGGESTIONS, else local/test."""
+        if self.nexus_field_suggestions is not None:
+            return self.nexus_field_suggestions
+        return not self.is_deployed
 
     @property
     def log_format(self) -> LogFormat:
