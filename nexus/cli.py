@@ -123,8 +123,8 @@ def cmd_seed(_args: argparse.Namespace, settings: Settings) -> None:
 
 def _duration(value: str) -> int:
     match = re.fullmatch(r"(\d+)([smhd]?)", value.strip())
-    if not match:
-        raise argparse.ArgumentTypeError("use a number of seconds or e.g. 30m, 1h, 7d")
+    if not match or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError("use a positive number of seconds or e.g. 30m, 1h, 7d")
     amount, unit = int(match[1]), match[2] or "s"
     return amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
