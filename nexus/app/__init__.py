@@ -13,12 +13,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from nexus.app.graphiql import graphiql_page
+from nexus.app.graphiql import ASSET_PATH, GraphiQL
 from nexus.app.graphql_http import GraphQLEndpoint
 from nexus.app.health import health, ready
+from nexus.app.persisted_queries import PersistedQueries, persisted_query_store
 from nexus.app.request_log import RequestLogMiddleware
 from nexus.auth.setup import build_auth
-from nexus.config import Environment, Settings, SettingsError, load_settings
+from nexus.config import Settings, SettingsError, load_settings
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
 from nexus.graphql.schema import build_schema
@@ -46,20 +47,24 @@ def create_app(
         )
     auth = build_auth(settings, jwks_transport=jwks_transport)
     local_key, keys = auth.local_key, auth.keys
-    graphiql_enabled = settings.nexus_env in (Environment.LOCAL, Environment.TEST)
+    graphiql = GraphiQL(local_key) if settings.graphiql_enabled else None
+    persisted_queries = PersistedQueries(persisted_query_store(settings.nexus_redis_url))
     ensured_users = EnsuredUsers(database)
     endpoint = GraphQLEndpoint(
         executor=GraphQLExecutor(schema or build_schema()),
         database=database,
         authenticator=auth.authenticator,
         ensure_viewer=ensured_users,
-        graphiql_html=(lambda _request: graphiql_page(local_key)) if graphiql_enabled else None,
+        persisted_queries=persisted_queries,
+        graphiql=graphiql.page if graphiql else None,
     )
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
     ]
+    if graphiql is not None:
+        routes.append(Route(ASSET_PATH + "{name}", graphiql.asset, methods=["GET"]))
     if local_key is not None:
         jwks = local_key.jwks()
 
@@ -75,6 +80,7 @@ def create_app(
             yield
         finally:
             await keys.aclose()
+            await persisted_queries.store.aclose()
             await database.dispose()
 
     starlette = Starlette(routes=routes, lifespan=lifespan)

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from graphql import OperationType
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from nexus.app.media_types import (
     GRAPHQL_RESPONSE_JSON,
@@ -26,6 +26,7 @@ from nexus.app.media_types import (
     wants_graphql_response_json,
     wants_html,
 )
+from nexus.app.persisted_queries import PersistedQueries, PersistedQueryNotFoundError
 from nexus.auth import Authenticator
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
@@ -53,7 +54,8 @@ class TransportError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
-    query: str
+    # None only when `extensions.persistedQuery` stands in for the text.
+    query: str | None
     variables: dict[str, Any]
     operation_name: str | None
     extensions: dict[str, Any]
@@ -64,10 +66,13 @@ def _invalid(message: str) -> NexusError:
 
 
 def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
+    extensions = raw.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise _invalid("'extensions' must be an object.")
     query = raw.get("query")
-    if query is None:
+    if query is None and "persistedQuery" not in (extensions or {}):
         raise _invalid("The request has no 'query'.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise _invalid("'query' must be a string.")
     variables = raw.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -75,9 +80,6 @@ def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise _invalid("'operationName' must be a string.")
-    extensions = raw.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise _invalid("'extensions' must be an object.")
     return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
 
 
@@ -155,24 +157,22 @@ class GraphQLEndpoint:
         database: Database,
         authenticator: Authenticator,
         ensure_viewer: Callable[[UUID], Any],
-        graphiql_html: Callable[[Request], str] | None,
+        persisted_queries: PersistedQueries,
+        graphiql: Callable[[Request], Response] | None,
     ) -> None:
         self.executor = executor
         self.database = database
         self.authenticator = authenticator
         self.ensure_viewer = ensure_viewer
-        self.graphiql_html = graphiql_html
+        self.persisted_queries = persisted_queries
+        self.graphiql = graphiql
 
     async def handle(self, request: Request) -> Response:
         graphql_response = wants_graphql_response_json(request.headers.get("accept"))
         media_type = GRAPHQL_RESPONSE_JSON if graphql_response else JSON
         request_id: str = request.state.request_id
-        if (
-            request.method == "GET"
-            and self.graphiql_html
-            and wants_html(request.headers.get("accept"))
-        ):
-            return HTMLResponse(self.graphiql_html(request))
+        if request.method == "GET" and self.graphiql and wants_html(request.headers.get("accept")):
+            return self.graphiql(request)
         try:
             # First: in staging/prod an outsider learns nothing, not even a 405 or a 400.
             internal = request.headers.getlist("x-nexus-internal")
@@ -184,7 +184,8 @@ class GraphQLEndpoint:
             viewer_id = await self.authenticator.authenticate(
                 _single_header(request, "authorization")
             )
-            prepared = self.executor.prepare(params.query, params.operation_name)
+            query = await self.persisted_queries.resolve(params.query, params.extensions)
+            prepared = self.executor.prepare(query, params.operation_name)
             if prepared.kind is OperationType.MUTATION and request.method == "GET":
                 raise TransportError(405, "Mutations must use POST.", {"Allow": "POST"})
             self.executor.check_variables(prepared, params.variables)
@@ -196,6 +197,9 @@ class GraphQLEndpoint:
             status = 400 if graphql_response else 200
             body = [format_request_error(e) for e in error.errors]
             return _errors_response(status, media_type, body)
+        except PersistedQueryNotFoundError as error:
+            status = 400 if graphql_response else 200
+            return _errors_response(status, media_type, [error.formatted()])
         except NexusError as error:
             # Request errors follow the media type's watershed; auth failures keep theirs.
             status = error.status
