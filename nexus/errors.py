@@ -24,6 +24,8 @@ class ErrorCode(StrEnum):
     E_INTERNAL = "E_INTERNAL"
     # Added beyond the contract: the database is unreachable or not migrated.
     E_UNAVAILABLE = "E_UNAVAILABLE"
+    # Added beyond the contract: the operation or one of its statements ran out of time.
+    E_TIMEOUT = "E_TIMEOUT"
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -40,6 +42,9 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.E_AUTH_UNAVAILABLE: 503,
     ErrorCode.E_INTERNAL: 500,
     ErrorCode.E_UNAVAILABLE: 503,
+    # 504, not 503: the database did not answer in time, and retrying the same operation
+    # will not help the way it does when the service is unavailable.
+    ErrorCode.E_TIMEOUT: 504,
 }
 
 

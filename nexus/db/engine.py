@@ -22,18 +22,26 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from nexus.db.faults import typed_database_faults
+
 __all__ = ["Database", "create_engine"]
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """The process's engine: psycopg 3 async, pre-pinged pool, UTC sessions."""
+def create_engine(
+    url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None
+) -> AsyncEngine:
+    """The process's engine: psycopg 3 async, pre-pinged pool, UTC sessions, and for the
+    API's sessions a `statement_timeout` (0 turns it off)."""
+    options = "-c timezone=UTC"
+    if statement_timeout_ms is not None:
+        options += f" -c statement_timeout={int(statement_timeout_ms)}"
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=5,
-        connect_args={"options": "-c timezone=UTC", "connect_timeout": 5},
+        connect_args={"options": options, "connect_timeout": 5},
     )
 
 
@@ -58,22 +66,24 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A connection for read-only work, returned to the pool afterwards."""
-        if self._pinned is not None:
-            async with self._pinned_lock:
-                yield self._pinned
-            return
-        async with self.engine.connect() as connection:
-            yield connection
+        with typed_database_faults():
+            if self._pinned is not None:
+                async with self._pinned_lock:
+                    yield self._pinned
+                return
+            async with self.engine.connect() as connection:
+                yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One session in one transaction: commit on success, roll back on any error."""
-        if self._pinned is not None:
-            async with self._pinned_lock, self._sessions() as session, session.begin():
+        with typed_database_faults():
+            if self._pinned is not None:
+                async with self._pinned_lock, self._sessions() as session, session.begin():
+                    yield session
+                return
+            async with self._sessions() as session, session.begin():
                 yield session
-            return
-        async with self._sessions() as session, session.begin():
-            yield session
 
     async def dispose(self) -> None:
         if self._pinned is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from nexus.db.faults import database_fault
 from nexus.errors import STATUS_BY_CODE, ErrorCode, NexusError
 
 __all__ = ["format_execution_error", "format_request_error", "internal_error"]
@@ -50,12 +51,17 @@ def format_request_error(error: GraphQLError | NexusError) -> Formatted:
     if isinstance(error, NexusError):
         return _shape(error.message, error.extensions())
     code = ErrorCode.E_INVALID_REQUEST
-    return _shape(error.message, {"code": code.value, "status": STATUS_BY_CODE[code]}, error)
+    # A limit's details (`{"cost": {"requested": …, "maximum": …}}`) follow code and status.
+    details = {"code": code.value, "status": STATUS_BY_CODE[code], **(error.extensions or {})}
+    return _shape(error.message, details, error)
 
 
 def format_execution_error(error: GraphQLError, request_id: str) -> Formatted:
     """An error raised while resolving a field."""
     original = error.original_error
+    if original is not None and not isinstance(original, NexusError):
+        # Normally translated by `Database` already; a driver error may still slip through.
+        original = database_fault(original) or original
     if isinstance(original, NexusError):
         return _shape(original.message, original.extensions(), error)
     logger.error(

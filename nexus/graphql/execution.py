@@ -1,9 +1,17 @@
-"""Prepares (parse, validate, select operation; cached) and executes GraphQL operations."""
+"""Prepares (parse, validate, limits, select operation; cached) and executes operations.
+
+Everything that depends only on the document text (parsing under the token bound,
+validation with the depth, alias and introspection rules, each operation's cost shape)
+is computed once and kept in a bounded LRU, so a repeated operation pays for none of it:
+per request only the variables are coerced and the cost is evaluated.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -16,13 +24,20 @@ from graphql import (
     execute,
     get_operation_ast,
     parse,
+    specified_rules,
     validate,
 )
 from graphql.execution.values import get_variable_values
 from strawberry import Schema
 from strawberry.execution import optimized_is_awaitable
 
+from nexus.errors import ErrorCode, NexusError
+from nexus.graphql.cost import CostShape, build_cost_shape
+from nexus.graphql.limits import QueryLimits, limit_error, limit_rules, variables_depth_exceeds
+
 __all__ = ["GraphQLExecutor", "PreparedOperation", "RequestError"]
+
+logger = logging.getLogger("nexus.graphql")
 
 
 class RequestError(Exception):
@@ -38,6 +53,7 @@ class PreparedOperation:
     document: DocumentNode
     operation: OperationDefinitionNode
     operation_name: str | None
+    cost: CostShape
 
     @property
     def kind(self) -> OperationType:
@@ -62,36 +78,56 @@ class _LRU[K, V]:
             self._items.popitem(last=False)
 
 
+@dataclass(slots=True)
+class _ValidDocument:
+    document: DocumentNode
+    # Built on first use of each operation of the document.
+    costs: dict[str | None, CostShape] = field(default_factory=dict)
+
+
 class GraphQLExecutor:
-    """Executes against a Strawberry schema with our own request pipeline.
+    """Executes against a Strawberry schema with our own request pipeline, within
+    `limits`; parsing, validation and cost shapes are cached per document text."""
 
-    Parsing and validation results are cached per document text (bounded LRU), so a
-    repeated operation costs neither again.
-    """
-
-    def __init__(self, schema: Schema, *, cache_size: int = 512) -> None:
+    def __init__(
+        self, schema: Schema, *, limits: QueryLimits | None = None, cache_size: int = 512
+    ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
-        self._documents: _LRU[str, DocumentNode | RequestError] = _LRU(cache_size)
+        self.limits = limits or QueryLimits()
+        self._rules = (*specified_rules, *limit_rules(self.limits))
+        self._documents: _LRU[str, _ValidDocument | RequestError] = _LRU(cache_size)
 
-    def _document(self, query: str) -> DocumentNode:
+    def _parse_and_validate(self, query: str) -> _ValidDocument | RequestError:
+        maximum = self.limits.max_tokens
+        try:
+            document = parse(query, max_lexical_tokens=maximum, max_comments=maximum)
+        except GraphQLError as error:
+            if "more than" in error.message and "Parsing aborted" in error.message:
+                error.extensions = {"tokens": {"maximum": maximum}}
+            return RequestError([error])
+        errors = validate(
+            self.graphql_schema,
+            document,
+            self._rules,
+            hide_suggestions=not self.limits.suggestions,
+        )
+        return RequestError(list(errors)) if errors else _ValidDocument(document)
+
+    def _document(self, query: str) -> _ValidDocument:
         cached = self._documents.get(query)
         if cached is None:
-            try:
-                document = parse(query)
-            except GraphQLError as error:
-                cached = RequestError([error])
-            else:
-                errors = validate(self.graphql_schema, document)
-                cached = RequestError(list(errors)) if errors else document
+            cached = self._parse_and_validate(query)
             self._documents.put(query, cached)
         if isinstance(cached, RequestError):
             raise cached
         return cached
 
     def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
-        """Parse, validate and select the operation, or raise `RequestError`."""
-        document = self._document(query)
+        """Parse, validate, check the document's limits and select the operation, or
+        raise `RequestError`."""
+        valid = self._document(query)
+        document = valid.document
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = (
@@ -102,19 +138,42 @@ class GraphQLExecutor:
             raise RequestError([GraphQLError(message)])
         if operation.operation is OperationType.SUBSCRIPTION:
             raise RequestError([GraphQLError("Subscriptions are not supported.")])
-        return PreparedOperation(document, operation, operation_name)
+        key = operation.name.value if operation.name else None
+        cost = valid.costs.get(key)
+        if cost is None:
+            cost = valid.costs[key] = build_cost_shape(self.graphql_schema, document, operation)
+        return PreparedOperation(document, operation, operation_name, cost)
 
-    def check_variables(self, prepared: PreparedOperation, variables: dict[str, Any]) -> None:
-        """Raise `RequestError` when the variables do not coerce to their definitions."""
+    def admit(self, prepared: PreparedOperation, variables: dict[str, Any]) -> int:
+        """Check the variables (nesting, coercion) and the operation's cost under them;
+        return the cost, or raise `RequestError`."""
+        maximum_depth = self.limits.max_variables_depth
+        if variables_depth_exceeds(variables, maximum_depth):
+            message = f"Variables nest deeper than {maximum_depth} levels."
+            raise RequestError([limit_error(message, "variablesDepth", maximum=maximum_depth)])
         coerced = get_variable_values(
-            self.graphql_schema, prepared.operation.variable_definitions or (), variables
+            self.graphql_schema,
+            prepared.operation.variable_definitions or (),
+            variables,
+            hide_suggestions=not self.limits.suggestions,
         )
         if isinstance(coerced, list):
             raise RequestError(coerced)
+        requested = prepared.cost.requested(coerced)
+        maximum = self.limits.max_cost
+        if requested > maximum:
+            message = (
+                f"The operation may return {requested} nodes; the maximum is {maximum}. "
+                "Ask for smaller pages (`first`) or fewer nested connections."
+            )
+            raise RequestError([limit_error(message, "cost", requested=requested, maximum=maximum)])
+        return requested
 
     async def execute(
         self, prepared: PreparedOperation, variables: dict[str, Any], context: object
     ) -> ExecutionResult:
+        """Run the operation; past the operation time limit it is cancelled and answers
+        `data: null` with one E_TIMEOUT error."""
         result = execute(
             self.graphql_schema,
             prepared.document,
@@ -123,7 +182,18 @@ class GraphQLExecutor:
             operation_name=prepared.operation_name,
             executor_class=self.schema.execution_context_class,
             is_awaitable=optimized_is_awaitable,
+            hide_suggestions=not self.limits.suggestions,
         )
-        if optimized_is_awaitable(result):
-            result = await result  # type: ignore[misc]
-        return result  # type: ignore[return-value]
+        if not optimized_is_awaitable(result):
+            return result  # type: ignore[return-value]
+        seconds = self.limits.operation_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                return await result  # type: ignore[no-any-return]
+        except TimeoutError:
+            logger.warning("operation %s cancelled after %ss", prepared.operation_name, seconds)
+            error = NexusError(
+                ErrorCode.E_TIMEOUT,
+                f"The operation took longer than {seconds:g} seconds and was stopped.",
+            )
+            return ExecutionResult(None, [GraphQLError(error.message, original_error=error)])
