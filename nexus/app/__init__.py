@@ -22,6 +22,7 @@ from nexus.auth.setup import build_auth
 from nexus.config import Settings, SettingsError, load_settings
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
+from nexus.graphql.limits import QueryLimits
 from nexus.graphql.schema import build_schema
 from nexus.logging_setup import configure_logging
 from nexus.services.users import EnsuredUsers
@@ -43,7 +44,11 @@ def create_app(
         if not settings.database_url:
             raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
         database = Database(
-            create_engine(settings.database_url, pool_size=settings.nexus_db_pool_size)
+            create_engine(
+                settings.database_url,
+                pool_size=settings.nexus_db_pool_size,
+                statement_timeout_ms=settings.nexus_statement_timeout_ms,
+            )
         )
     auth = build_auth(settings, jwks_transport=jwks_transport)
     local_key, keys = auth.local_key, auth.keys
@@ -51,10 +56,16 @@ def create_app(
     persisted_queries = PersistedQueries(persisted_query_store(settings.nexus_redis_url))
     ensured_users = EnsuredUsers(database)
     endpoint = GraphQLEndpoint(
-        executor=GraphQLExecutor(schema or build_schema()),
+        executor=GraphQLExecutor(
+            schema or build_schema(),
+            limits=QueryLimits.from_settings(settings),
+            cache_size=settings.nexus_document_cache_size,
+        ),
         database=database,
         authenticator=auth.authenticator,
         ensure_viewer=ensured_users,
+        max_body_bytes=settings.nexus_max_body_bytes,
+        max_query_string_bytes=settings.nexus_max_query_string_bytes,
         persisted_queries=persisted_queries,
         graphiql=graphiql.page if graphiql else None,
     )

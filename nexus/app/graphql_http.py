@@ -89,19 +89,19 @@ def _json_parameter(request: Request, name: str) -> object:
         return None
     try:
         return json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise _invalid(f"'{name}' is not valid JSON.") from None
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TransportError(413, "The request body is too large.")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             raise TransportError(413, "The request body is too large.")
         chunks.append(chunk)
     return b"".join(chunks)
@@ -120,10 +120,15 @@ def _is_json_content_type(content_type: str | None) -> bool:
     return True
 
 
-async def read_params(request: Request) -> GraphQLParams:
+async def read_params(
+    request: Request,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_query_string_bytes: int = MAX_QUERY_STRING_BYTES,
+) -> GraphQLParams:
     """The request's GraphQL parameters, or a TransportError / E_INVALID_REQUEST."""
     if request.method == "GET":
-        if len(request.scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+        if len(request.scope.get("query_string", b"")) > max_query_string_bytes:
             raise TransportError(414, "The query string is too long.")
         return _params_from_mapping(
             {
@@ -135,10 +140,11 @@ async def read_params(request: Request) -> GraphQLParams:
         )
     if not _is_json_content_type(request.headers.get("content-type")):
         raise TransportError(415, "Send the request as application/json.")
-    body = await _read_body(request)
+    body = await _read_body(request, max_body_bytes)
     try:
         raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    # RecursionError: JSON nested deeper than the parser's recursion limit.
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise _invalid("The request body is not valid JSON.") from None
     if isinstance(raw, list):
         raise _invalid("Batched requests are not supported: send one operation per request.")
@@ -157,6 +163,8 @@ class GraphQLEndpoint:
         database: Database,
         authenticator: Authenticator,
         ensure_viewer: Callable[[UUID], Any],
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_query_string_bytes: int = MAX_QUERY_STRING_BYTES,
         persisted_queries: PersistedQueries,
         graphiql: Callable[[Request], Response] | None,
     ) -> None:
@@ -164,6 +172,8 @@ class GraphQLEndpoint:
         self.database = database
         self.authenticator = authenticator
         self.ensure_viewer = ensure_viewer
+        self.max_body_bytes = max_body_bytes
+        self.max_query_string_bytes = max_query_string_bytes
         self.persisted_queries = persisted_queries
         self.graphiql = graphiql
 
@@ -179,7 +189,11 @@ class GraphQLEndpoint:
             self.authenticator.check_internal(internal[0] if len(internal) == 1 else None)
             if request.method not in ("GET", "POST"):
                 raise TransportError(405, "Use GET or POST.", {"Allow": "GET, POST"})
-            params = await read_params(request)
+            params = await read_params(
+                request,
+                max_body_bytes=self.max_body_bytes,
+                max_query_string_bytes=self.max_query_string_bytes,
+            )
             request.state.operation_name = params.operation_name
             viewer_id = await self.authenticator.authenticate(
                 _single_header(request, "authorization")
@@ -188,7 +202,7 @@ class GraphQLEndpoint:
             prepared = self.executor.prepare(query, params.operation_name)
             if prepared.kind is OperationType.MUTATION and request.method == "GET":
                 raise TransportError(405, "Mutations must use POST.", {"Allow": "POST"})
-            self.executor.check_variables(prepared, params.variables)
+            cost = self.executor.admit(prepared, params.variables)
             await self.ensure_viewer(viewer_id)
         except TransportError as error:
             body = [format_request_error(_invalid(error.message))]
@@ -208,7 +222,7 @@ class GraphQLEndpoint:
             # RFC 6750: a 401 names the scheme it wants.
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return _errors_response(status, media_type, [format_request_error(error)], headers)
-        return await self._execute(prepared, params, viewer_id, request_id, media_type)
+        return await self._execute(prepared, params, viewer_id, request_id, media_type, cost=cost)
 
     async def _execute(
         self,
@@ -217,6 +231,8 @@ class GraphQLEndpoint:
         viewer_id: UUID,
         request_id: str,
         media_type: str,
+        *,
+        cost: int,
     ) -> Response:
         context = Context(viewer_id=viewer_id, database=self.database, request_id=request_id)
         result = await self.executor.execute(prepared, params.variables, context)
@@ -224,6 +240,8 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [format_execution_error(e, request_id) for e in result.errors]
         payload["data"] = result.data
+        # What the operation may cost, so clients can see what they spend.
+        payload["extensions"] = {"cost": {"requested": cost}}
         return _json_response(200, media_type, payload)
 
 
