@@ -6,20 +6,14 @@ import strawberry
 from graphql import lexicographic_sort_schema, print_schema
 
 from nexus.graphql.enums import ErrorCode
-from nexus.graphql.types.viewer import Viewer
+from nexus.graphql.mutations import Mutation
+from nexus.graphql.queries import Query
 
 __all__ = ["build_schema", "export_sdl"]
 
 
-@strawberry.type(description="The root of every read.")
-class Query:
-    @strawberry.field(description="The authenticated caller.")
-    def viewer(self) -> Viewer:
-        return Viewer()
-
-
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, types=[ErrorCode])
+    return strawberry.Schema(query=Query, mutation=Mutation, types=[ErrorCode])
 
 
 def export_sdl(schema: strawberry.Schema | None = None) -> str:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from nexus.graphql import cursors
 from nexus.graphql.context import Context
+from nexus.graphql.loaders import loader
+from nexus.graphql.loaders.libraries import DefaultLibraryByViewerLoader, LibraryPageByViewerLoader
+from nexus.graphql.loaders.users import UserByIdLoader
+from nexus.graphql.pagination import After, First, page_request
+from nexus.graphql.types.library import Library, LibraryConnection, library_connection
 from nexus.graphql.types.user import User
-from nexus.services import users
 
 __all__ = ["Viewer"]
 
@@ -21,7 +26,32 @@ __all__ = ["Viewer"]
 class Viewer:
     @strawberry.field(description="The caller as a User.")
     async def user(self, info: Info[Context, None]) -> User:
-        context = info.context
-        async with context.database.connection() as connection:
-            row = await users.get_user(connection=connection, user_id=context.viewer_id)
-        return User(uuid=row.id, created_at=row.created_at)
+        row = await loader(info.context, UserByIdLoader).load(info.context.viewer_id)
+        if row is None:  # identity ensures the viewer's row before any operation runs
+            raise RuntimeError("the viewer's user row is missing")
+        return User.from_row(row)
+
+    @strawberry.field(
+        description=(
+            "The viewer's default library (`My Library`): it holds every media item of every "
+            "library the viewer belongs to."
+        )
+    )
+    async def default_library(self, info: Info[Context, None]) -> Library:
+        row = await loader(info.context, DefaultLibraryByViewerLoader).load(info.context.viewer_id)
+        return Library.from_row(row)
+
+    @strawberry.field(
+        description=(
+            "The libraries the viewer is a member of, ordered by createdAt asc, then id asc. "
+            "Page size 0 to 200, default 100."
+        )
+    )
+    async def libraries(
+        self, info: Info[Context, None], first: First = 100, after: After = strawberry.UNSET
+    ) -> LibraryConnection:
+        request = page_request(info, first, after, cursors.LIBRARIES)
+        page = await loader(info.context, LibraryPageByViewerLoader).load(
+            (info.context.viewer_id, request)
+        )
+        return library_connection(page)

@@ -1,0 +1,56 @@
+"""The two shapes of loader: objects by key, and pages of children by parent."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.dataloader import DataLoader
+
+from nexus.graphql.context import Context
+from nexus.services.pagination import Page, PageRequest
+
+__all__ = ["ContextLoader", "PageLoader"]
+
+
+class ContextLoader[K, V](DataLoader[K, V]):
+    """A loader of one request: each batch on its own connection, for the viewer."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(load_fn=self._load)
+        self.context = context
+
+    async def _load(self, keys: list[K]) -> list[V]:
+        async with self.context.database.connection() as connection:
+            return await self.load_batch(connection, keys)
+
+    @abstractmethod
+    async def load_batch(self, connection: AsyncConnection, keys: list[K]) -> list[V]:
+        """The values of `keys`, in their order."""
+
+
+class PageLoader(ContextLoader[tuple[UUID, PageRequest], Page]):
+    """Pages keyed by (parent id, page request): one statement loads the pages of every
+    parent asking for the same page (in practice, all of them: the arguments come from
+    one field of the document)."""
+
+    async def load_batch(
+        self, connection: AsyncConnection, keys: list[tuple[UUID, PageRequest]]
+    ) -> list[Page]:
+        parents_by_request: dict[PageRequest, list[UUID]] = {}
+        for parent_id, request in keys:
+            parents_by_request.setdefault(request, []).append(parent_id)
+        pages: dict[tuple[UUID, PageRequest], Page] = {}
+        for request, parent_ids in parents_by_request.items():
+            loaded = await self.load_pages(connection, parent_ids, request)
+            for parent_id in parent_ids:
+                pages[parent_id, request] = loaded.get(parent_id) or Page()
+        return [pages[key] for key in keys]
+
+    @abstractmethod
+    async def load_pages(
+        self, connection: AsyncConnection, parent_ids: Sequence[UUID], request: PageRequest
+    ) -> dict[UUID, Page]:
+        """The page of each parent."""

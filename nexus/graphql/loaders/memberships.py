@@ -1,0 +1,43 @@
+"""Loaders of memberships: by (library id, user id), and pages of a library's members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from nexus.graphql.loaders.base import ContextLoader, PageLoader
+from nexus.services import memberships
+from nexus.services.pagination import Page, PageRequest
+
+__all__ = ["MemberPageByLibraryLoader", "MembershipByIdLoader"]
+
+
+class MembershipByIdLoader(ContextLoader[tuple[UUID, UUID], Row[Any] | None]):
+    """Memberships by (library id, user id), None unless the viewer is a member of the
+    library."""
+
+    async def load_batch(
+        self, connection: AsyncConnection, keys: list[tuple[UUID, UUID]]
+    ) -> list[Row[Any] | None]:
+        rows = await memberships.get_memberships(
+            connection=connection, viewer_id=self.context.viewer_id, keys=keys
+        )
+        return [rows.get(key) for key in keys]
+
+
+class MemberPageByLibraryLoader(PageLoader):
+    """Per library, a page of its memberships."""
+
+    async def load_pages(
+        self, connection: AsyncConnection, parent_ids: Sequence[UUID], request: PageRequest
+    ) -> dict[UUID, Page]:
+        return await memberships.list_member_pages_by_library(
+            connection=connection,
+            viewer_id=self.context.viewer_id,
+            library_ids=parent_ids,
+            request=request,
+        )

@@ -1,0 +1,206 @@
+"""Libraries: reading the viewer's libraries, and creating, renaming and deleting them.
+
+Rules (domain.md): a library exists for a viewer iff they are a member; only admins
+change it; a default library is never renamed or deleted; names are trimmed and must then
+be 1 to 100 characters without control characters. Every row read here carries the viewer's
+role in the library as `viewer_role`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from nexus.db.tables import libraries, library_media, memberships
+from nexus.errors import ErrorCode, NexusError
+from nexus.services.library_access import LIBRARY_COLUMNS, LockMode, lock_library
+from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
+from nexus.services.visibility import ViewerId, viewer_memberships
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "create_library",
+    "delete_library",
+    "get_default_library",
+    "get_libraries",
+    "list_library_pages_by_media",
+    "list_library_pages_by_member",
+    "normalize_library_name",
+    "rename_library",
+]
+
+MAX_NAME_LENGTH = 100
+# Control characters (Cc) and lone surrogates (Cs, which JSON can smuggle in).
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def _visible_libraries(viewer_id: ViewerId) -> Select[Any]:
+    """The libraries that exist for the viewer, with the viewer's role in each."""
+    mine = viewer_memberships(viewer_id)
+    return select(*LIBRARY_COLUMNS, mine.c.role.label("viewer_role")).join_from(
+        libraries, mine, mine.c.library_id == libraries.c.id
+    )
+
+
+async def get_libraries(
+    *, connection: AsyncConnection, viewer_id: UUID, library_ids: Sequence[UUID]
+) -> dict[UUID, Row[Any]]:
+    """The libraries among `library_ids` that the viewer is a member of, by id."""
+    statement = _visible_libraries(viewer_id).where(libraries.c.id.in_(library_ids))
+    return {row.id: row for row in await connection.execute(statement)}
+
+
+async def get_default_library(*, connection: AsyncConnection, viewer_id: UUID) -> Row[Any]:
+    """The viewer's default library (identity made sure it exists before any request)."""
+    statement = _visible_libraries(viewer_id).where(
+        libraries.c.owner_user_id == viewer_id, libraries.c.is_default
+    )
+    row = (await connection.execute(statement)).first()
+    if row is None:
+        raise NexusError(ErrorCode.E_LIBRARY_NOT_FOUND, "Library not found.")
+    return row
+
+
+_LIBRARY_ORDER = (libraries.c.created_at, libraries.c.id)
+
+# A member's libraries: the parent is the user (in practice only ever the viewer).
+_LIBRARIES_OF_MEMBER = PagedList(
+    rows=_visible_libraries,
+    members=lambda user_id: _visible_libraries(user_id).with_only_columns(libraries.c.id),
+    key=_LIBRARY_ORDER,
+    descending=False,
+)
+
+
+async def list_library_pages_by_member(
+    *, connection: AsyncConnection, viewer_id: UUID, request: PageRequest
+) -> Page:
+    """The viewer's libraries, ordered by created_at asc, then id asc."""
+    pages = await load_pages(connection, _LIBRARIES_OF_MEMBER, [viewer_id], request)
+    return pages.get(viewer_id) or Page()
+
+
+def _libraries_holding(viewer_id: UUID) -> PagedList:
+    def holding(media_id: ColumnElement[UUID]) -> ColumnElement[bool]:
+        return (
+            exists()
+            .where(
+                library_media.c.library_id == libraries.c.id, library_media.c.media_id == media_id
+            )
+            .correlate_except(library_media)
+        )
+
+    return PagedList(
+        rows=lambda media_id: _visible_libraries(viewer_id).where(holding(media_id)),
+        members=lambda media_id: (
+            _visible_libraries(viewer_id).with_only_columns(libraries.c.id).where(holding(media_id))
+        ),
+        key=_LIBRARY_ORDER,
+        descending=False,
+    )
+
+
+async def list_library_pages_by_media(
+    *,
+    connection: AsyncConnection,
+    viewer_id: UUID,
+    media_ids: Sequence[UUID],
+    request: PageRequest,
+) -> dict[UUID, Page]:
+    """Per media, the viewer's libraries holding it (never anyone else's), in the order of
+    the viewer's libraries."""
+    return await load_pages(connection, _libraries_holding(viewer_id), media_ids, request)
+
+
+def normalize_library_name(name: str) -> str:
+    """The name trimmed of surrounding whitespace; E_NAME_INVALID unless it is then
+    1 to 100 characters long without control characters."""
+    trimmed = name.strip()
+    if not 1 <= len(trimmed) <= MAX_NAME_LENGTH:
+        raise NexusError(
+            ErrorCode.E_NAME_INVALID,
+            f"A library name must be 1 to {MAX_NAME_LENGTH} characters long.",
+        )
+    if any(unicodedata.category(char) in _FORBIDDEN_CATEGORIES for char in trimmed):
+        raise NexusError(
+            ErrorCode.E_NAME_INVALID, "A library name cannot contain control characters."
+        )
+    return trimmed
+
+
+async def create_library(*, session: AsyncSession, viewer_id: UUID, name: str) -> Row[Any]:
+    """A new library named `name` (normalized), owned by the viewer, who is its admin."""
+    name = normalize_library_name(name)
+    # One statement: the library and the creator's admin membership.
+    created = (
+        insert(libraries)
+        .values(owner_user_id=viewer_id, name=name)
+        .returning(*LIBRARY_COLUMNS)
+        .cte("created")
+    )
+    admin = (
+        insert(memberships)
+        .from_select(
+            ["library_id", "user_id", "role"],
+            select(created.c.id, created.c.owner_user_id, literal("admin")),
+        )
+        .returning(memberships.c.role)
+        .cte("admin")
+    )
+    statement = select(*created.c, admin.c.role.label("viewer_role")).join_from(
+        created, admin, true()
+    )
+    return (await session.execute(statement)).one()
+
+
+async def rename_library(
+    *, session: AsyncSession, viewer_id: UUID, library_id: UUID, name: str
+) -> Row[Any]:
+    """Rename a library the viewer administers; never a default library."""
+    name = normalize_library_name(name)
+    locked = await lock_library(
+        session=session, viewer_id=viewer_id, library_id=library_id, mode=LockMode.EXCLUSIVE
+    )
+    locked.require_admin()
+    if locked.library.is_default:
+        raise NexusError(
+            ErrorCode.E_DEFAULT_LIBRARY_FORBIDDEN, "A default library cannot be renamed."
+        )
+    statement = (
+        update(libraries)
+        .where(libraries.c.id == library_id)
+        .values(name=name, updated_at=func.now())
+        .returning(*LIBRARY_COLUMNS, literal(locked.library.viewer_role).label("viewer_role"))
+    )
+    return (await session.execute(statement)).one()
+
+
+async def delete_library(*, session: AsyncSession, viewer_id: UUID, library_id: UUID) -> None:
+    """Delete a non-default library the viewer administers, with its memberships and
+    media links (the media themselves and every default library stay as they are)."""
+    locked = await lock_library(
+        session=session, viewer_id=viewer_id, library_id=library_id, mode=LockMode.EXCLUSIVE
+    )
+    locked.require_admin()
+    if locked.library.is_default:
+        raise NexusError(
+            ErrorCode.E_DEFAULT_LIBRARY_FORBIDDEN, "A default library cannot be deleted."
+        )
+    await session.execute(delete(libraries).where(libraries.c.id == library_id))

@@ -1,0 +1,35 @@
+"""Users by id: those a viewer may look up, and those reached through a visible object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from nexus.db.tables import users
+from nexus.services.visibility import can_see_user
+
+__all__ = ["get_users", "get_visible_users"]
+
+
+async def get_users(
+    *, connection: AsyncConnection, user_ids: Sequence[UUID]
+) -> dict[UUID, Row[Any]]:
+    """Users by id, unchecked: for users reached through an object the viewer may see
+    (a library's owner, a membership's user), who are visible by construction."""
+    statement = select(users.c.id, users.c.created_at).where(users.c.id.in_(user_ids))
+    return {row.id: row for row in await connection.execute(statement)}
+
+
+async def get_visible_users(
+    *, connection: AsyncConnection, viewer_id: UUID, user_ids: Sequence[UUID]
+) -> dict[UUID, Row[Any]]:
+    """The users among `user_ids` the viewer may see: themselves and anyone who shares a
+    library with them."""
+    statement = select(users.c.id, users.c.created_at).where(
+        users.c.id.in_(user_ids), can_see_user(viewer_id, users.c.id)
+    )
+    return {row.id: row for row in await connection.execute(statement)}

@@ -1,0 +1,119 @@
+"""Who may see what, each rule once, as SQL expressions every read and write composes.
+
+The loaders, the mutations and (later) the compiled read path all take their visibility
+from here, so a rule cannot drift between two copies:
+
+- a library exists for a viewer iff the viewer is a member of it;
+- a media item is readable iff it is in at least one library the viewer is a member of
+  (fragments follow their media);
+- a user is visible to the viewer iff it is the viewer or shares a library with them.
+
+Every function takes the viewer id as a bound value (or expression) and the column of the
+outer statement it constrains, and returns a boolean SQL expression or a subquery. Tables
+inside are anonymous aliases correlated explicitly (`correlate_except`), so a rule never
+correlates with the outer statement's own use of the same table by accident, and a column
+of any enclosing level (a LATERAL parent) is referenced, never pulled into the FROM list.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, Subquery, and_, exists, or_, select
+
+from nexus.db.tables import library_media, memberships
+
+__all__ = [
+    "ViewerId",
+    "can_read_media",
+    "can_see_user",
+    "is_admin",
+    "is_member",
+    "member_library_ids",
+    "readable_media_ids",
+    "viewer_memberships",
+]
+
+ViewerId = UUID | ColumnElement[UUID]
+
+
+def member_library_ids(viewer_id: ViewerId) -> Select[tuple[UUID]]:
+    """The ids of the libraries the viewer is a member of."""
+    mine = memberships.alias()
+    return select(mine.c.library_id).where(mine.c.user_id == viewer_id).correlate_except(mine)
+
+
+def viewer_memberships(viewer_id: ViewerId) -> Subquery:
+    """The viewer's memberships (library_id, role, created_at): join a library to it to
+    keep only the libraries that exist for the viewer and learn the viewer's role."""
+    mine = memberships.alias()
+    return (
+        select(mine.c.library_id, mine.c.role, mine.c.created_at)
+        .where(mine.c.user_id == viewer_id)
+        .correlate_except(mine)
+        .subquery()
+    )
+
+
+def is_member(viewer_id: ViewerId, library_id: ColumnElement[UUID]) -> ColumnElement[bool]:
+    """The viewer is a member (of any role) of the library: the library exists for them."""
+    mine = memberships.alias()
+    return (
+        exists()
+        .where(mine.c.library_id == library_id, mine.c.user_id == viewer_id)
+        .correlate_except(mine)
+    )
+
+
+def is_admin(viewer_id: ViewerId, library_id: ColumnElement[UUID]) -> ColumnElement[bool]:
+    """The viewer is an admin of the library: they may change it."""
+    mine = memberships.alias()
+    return (
+        exists()
+        .where(mine.c.library_id == library_id, mine.c.user_id == viewer_id, mine.c.role == "admin")
+        .correlate_except(mine)
+    )
+
+
+def readable_media_ids(viewer_id: ViewerId) -> Select[tuple[UUID]]:
+    """The ids of the media the viewer can read (duplicates possible; use with IN/EXISTS)."""
+    mine, held = memberships.alias(), library_media.alias()
+    return (
+        select(held.c.media_id)
+        .join(mine, mine.c.library_id == held.c.library_id)
+        .where(mine.c.user_id == viewer_id)
+        .correlate_except(mine, held)
+    )
+
+
+def can_read_media(viewer_id: ViewerId, media_id: ColumnElement[UUID]) -> ColumnElement[bool]:
+    """The media is in at least one library the viewer is a member of.
+
+    Written from the viewer's memberships (a handful of rows) probing library_media's
+    primary key, rather than from the media's libraries: a popular media item sits in
+    thousands of default libraries.
+    """
+    mine, held = memberships.alias(), library_media.alias()
+    return (
+        exists()
+        .where(
+            mine.c.user_id == viewer_id,
+            held.c.library_id == mine.c.library_id,
+            held.c.media_id == media_id,
+        )
+        .correlate_except(mine, held)
+    )
+
+
+def can_see_user(viewer_id: ViewerId, user_id: ColumnElement[UUID]) -> ColumnElement[bool]:
+    """The user is the viewer, or both are members of at least one common library."""
+    theirs, mine = memberships.alias(), memberships.alias()
+    shares_a_library = (
+        exists()
+        .where(
+            theirs.c.user_id == user_id,
+            and_(mine.c.library_id == theirs.c.library_id, mine.c.user_id == viewer_id),
+        )
+        .correlate_except(theirs, mine)
+    )
+    return or_(user_id == viewer_id, shares_a_library)
