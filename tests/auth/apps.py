@@ -97,5 +97,8 @@ def assert_refused(response: httpx.Response, status: int, code: str) -> None:
 
 
 def assert_viewer(response: httpx.Response, user: object) -> None:
+    """A success for `user`: the viewer is the token's subject, without errors."""
     assert response.status_code == 200, response.text
-    assert response.json() == {"data": {"viewer": {"user": {"uuid": str(user)}}}}
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"] == {"viewer": {"user": {"uuid": str(user)}}}

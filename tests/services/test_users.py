@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from nexus.config import Settings
 from nexus.db.tables import libraries, memberships, users
-from tests.auth.apps import serve
+from tests.auth.apps import assert_viewer, serve
 from tests.helpers import Api, StatementCounter
 from tests.identity import IdentityProvider
 
@@ -62,8 +62,7 @@ async def test_concurrent_first_requests_create_exactly_one_of_each(
         *(committed_api.post("{ viewer { user { uuid } } }", user=user) for _ in range(20))
     )
     for response in responses:
-        assert response.status_code == 200, response.text
-        assert response.json() == {"data": {"viewer": {"user": {"uuid": str(user)}}}}
+        assert_viewer(response, user)
     async with engine.connect() as connection:
         assert_one_of_each(await identity_rows(connection, user), user)
 
