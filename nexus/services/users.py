@@ -83,7 +83,7 @@ class EnsuredUsers:
             self._known.popitem(last=False)
 
 
-async def get_user(*, connection: AsyncConnection, user_id: UUID) -> Row[Any]:
+async def get_user(*, connection: AsyncConnection, user_id: UUID) -> Row[Any, Any]:
     """The user row; E_NOT_FOUND when no such user has signed in."""
     row = (
         await connection.execute(
