@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, ValueNode
 
 from nexus.db.faults import database_fault
 from nexus.errors import STATUS_BY_CODE, ErrorCode, NexusError
@@ -56,6 +56,17 @@ def format_request_error(error: GraphQLError | NexusError) -> Formatted:
     return _shape(error.message, details, error)
 
 
+def _is_argument_error(original: BaseException | None) -> bool:
+    """An argument that failed to coerce at execution time, such as an explicit null
+    variable for a non-null argument with a default (validation allows it): graphql-core
+    locates those errors on the request's values, never so a resolver's or a result's."""
+    return (
+        isinstance(original, GraphQLError)
+        and bool(original.nodes)
+        and all(isinstance(node, ValueNode) for node in original.nodes or ())
+    )
+
+
 def format_execution_error(error: GraphQLError, request_id: str) -> Formatted:
     """An error raised while resolving a field."""
     original = error.original_error
@@ -64,6 +75,9 @@ def format_execution_error(error: GraphQLError, request_id: str) -> Formatted:
         original = database_fault(original) or original
     if isinstance(original, NexusError):
         return _shape(original.message, original.extensions(), error)
+    if _is_argument_error(original):
+        code = ErrorCode.E_INVALID_REQUEST
+        return _shape(error.message, {"code": code.value, "status": STATUS_BY_CODE[code]}, error)
     logger.error(
         "unhandled error in %s",
         ".".join(str(p) for p in error.path or ()) or "operation",

@@ -159,7 +159,7 @@ class GraphQLExecutor:
         )
         if isinstance(coerced, list):
             raise RequestError(coerced)
-        requested = prepared.cost.requested(coerced)
+        requested = prepared.cost.requested(coerced.coerced)
         maximum = self.limits.max_cost
         if requested > maximum:
             message = (
