@@ -1,4 +1,5 @@
-"""`Query.viewer.user` (nexus/graphql/types/viewer.py): the token's subject, and nothing else."""
+"""`Query.viewer` (nexus/graphql/types/viewer.py): the token's subject, and nothing else,
+with the default library made on the first request."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from nexus.db.tables import users
+from nexus.db.tables import libraries, users
 from tests.helpers import Api
 from tests.identity import IdentityProvider
 
@@ -46,3 +47,25 @@ async def test_viewer_cannot_be_set_by_the_request(api: Api, identity: IdentityP
     body = response.json()
     assert "errors" not in body, body
     assert body["data"] == {"viewer": {"user": {"uuid": str(user)}}}
+
+
+async def test_default_library_is_readable_in_the_very_first_request(
+    api: Api, connection: AsyncConnection
+) -> None:
+    # Ensured before any resolver runs, so the request that creates it can read it.
+    user = uuid4()
+    data = await api.data(
+        "{ viewer { defaultLibrary { uuid name isDefault viewerRole owner { uuid } } } }",
+        user=user,
+    )
+    library = data["viewer"]["defaultLibrary"]
+    assert {k: v for k, v in library.items() if k != "uuid"} == {
+        "name": "My Library",
+        "isDefault": True,
+        "viewerRole": "ADMIN",
+        "owner": {"uuid": str(user)},
+    }
+    owned = await connection.execute(
+        select(libraries.c.id).where(libraries.c.owner_user_id == user, libraries.c.is_default)
+    )
+    assert [str(row.id) for row in owned] == [library["uuid"]]
