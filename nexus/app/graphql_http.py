@@ -83,13 +83,23 @@ def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
     return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
 
 
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(text: str | bytes) -> object:
+    """RFC 8259 JSON: NaN and Infinity, which Python accepts, are refused. Raises
+    ValueError (bad JSON or UTF-8) or RecursionError (nested past the parser's limit)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _json_parameter(request: Request, name: str) -> object:
     value = request.query_params.get(name)
     if value is None or value == "":
         return None
     try:
-        return json.loads(value)
-    except (json.JSONDecodeError, RecursionError):
+        return _strict_json(value)
+    except (ValueError, RecursionError):
         raise _invalid(f"'{name}' is not valid JSON.") from None
 
 
@@ -142,9 +152,8 @@ async def read_params(
         raise TransportError(415, "Send the request as application/json.")
     body = await _read_body(request, max_body_bytes)
     try:
-        raw = json.loads(body)
-    # RecursionError: JSON nested deeper than the parser's recursion limit.
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raw = _strict_json(body)
+    except (ValueError, RecursionError):
         raise _invalid("The request body is not valid JSON.") from None
     if isinstance(raw, list):
         raise _invalid("Batched requests are not supported: send one operation per request.")

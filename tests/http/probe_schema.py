@@ -96,7 +96,8 @@ class ProbeQuery:
 @strawberry.type
 class ProbeMutation:
     @strawberry.mutation
-    def record(self, note: str) -> Box:
+    def record(self, note: str, payload: strawberry.scalars.JSON | None = None) -> Box:
+        del payload
         EXECUTED.append(note)
         return Box(name=note)
 
