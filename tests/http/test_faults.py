@@ -1,0 +1,97 @@
+"""PostgreSQL stops mid-traffic: requests fail fast with E_UNAVAILABLE (never E_INTERNAL,
+never a hang), /ready says 503, /health stays 200, and when the server comes back the
+service recovers without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import httpx
+
+from nexus.app import create_app
+from nexus.config import Settings
+from nexus.db.embedded import EmbeddedPostgres
+from nexus.db.migrations import upgrade
+from tests.helpers import Api, lifespan
+from tests.identity import IdentityProvider
+
+QUERY = "{ viewer { user { uuid } } }"
+# Connection refused is immediate; the pool's checkout and connect timeouts are 5 s.
+FAST_SECONDS = 6.0
+
+
+@asynccontextmanager
+async def own_database(tmp_path: Path) -> AsyncIterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path / "pg", durable=False).start()
+    try:
+        upgrade(server.url())
+        yield server
+    finally:
+        server.stop()
+
+
+def outcome(response: httpx.Response) -> str:
+    """'ok', or the error code with the HTTP status: what a client would see."""
+    body = response.json()
+    if "errors" not in body:
+        return "ok"
+    codes = {error["extensions"]["code"] for error in body["errors"]}
+    assert len(codes) == 1, body
+    return f"{response.status_code} {codes.pop()}"
+
+
+async def traffic(api: Api, users: list[UUID], stop: asyncio.Event) -> list[tuple[str, float]]:
+    seen: list[tuple[str, float]] = []
+    while not stop.is_set():
+        for user in users:
+            started = time.monotonic()
+            response = await api.post(QUERY, user=user)
+            seen.append((outcome(response), time.monotonic() - started))
+    return seen
+
+
+async def test_database_stopping_mid_traffic_fails_fast_and_recovers(
+    settings: Settings, identity: IdentityProvider, tmp_path: Path
+) -> None:
+    async with own_database(tmp_path) as server:
+        app = create_app(settings.model_copy(update={"database_url": server.url()}))
+        async with lifespan(app), Api.over(app, identity) as api:
+            known = [await api.new_user() for _ in range(4)]
+            stop = asyncio.Event()
+            workers = [asyncio.create_task(traffic(api, known, stop)) for _ in range(4)]
+            await asyncio.sleep(0.3)
+            await asyncio.to_thread(server.stop)
+
+            # A known user's operation reaches its resolver: data null, E_UNAVAILABLE.
+            down = await api.post(QUERY, user=known[0])
+            assert down.status_code == 200
+            assert down.json()["data"] is None
+            assert down.json()["errors"][0]["extensions"] == {
+                "code": "E_UNAVAILABLE",
+                "status": 503,
+            }
+            # A first-time user fails before execution, with the status of the code.
+            first_time = await api.post(QUERY, user=uuid4())
+            assert outcome(first_time) == "503 E_UNAVAILABLE"
+            assert (await api.http.get("/ready")).status_code == 503
+            assert (await api.http.get("/health")).status_code == 200
+
+            await asyncio.to_thread(server.start)
+            stop.set()
+            seen = [item for worker in workers for item in await worker]
+            assert await api.data(QUERY, user=known[0]) == {
+                "viewer": {"user": {"uuid": str(known[0])}}
+            }
+            assert await api.new_user()
+            assert (await api.http.get("/ready")).status_code == 200
+
+    outcomes = {name for name, _ in seen}
+    assert outcomes <= {"ok", "200 E_UNAVAILABLE", "503 E_UNAVAILABLE"}, outcomes
+    assert "ok" in outcomes
+    assert "200 E_UNAVAILABLE" in outcomes
+    assert max(seconds for _, seconds in seen) < FAST_SECONDS
