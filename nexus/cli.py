@@ -80,7 +80,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
-    serve(args.host, args.port, workers=args.workers)
+    serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        grace_seconds=settings.nexus_shutdown_grace_seconds,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:

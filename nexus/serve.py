@@ -62,7 +62,10 @@ def serve(host: str, port: int, *, workers: int = 1, grace_seconds: int = 10) ->
         for i in range(workers)
     ]
 
+    forwarded: set[int] = set()
+
     def forward(signum: int, _frame: FrameType | None) -> None:
+        forwarded.add(signum)
         for process in processes:
             if process.pid is not None and process.is_alive():
                 os.kill(process.pid, signum)
@@ -73,6 +76,9 @@ def serve(host: str, port: int, *, workers: int = 1, grace_seconds: int = 10) ->
     signal.signal(signal.SIGINT, forward)
     for process in processes:
         process.join()
-    failed = [p.exitcode for p in processes if p.exitcode]
+    # uvicorn re-raises the signal it stopped on once shut down, so a worker we told to
+    # stop ends "killed by" that signal: a clean exit.
+    clean = {0, *(-signum for signum in forwarded)}
+    failed = [p.exitcode for p in processes if p.exitcode not in clean]
     if failed:
         raise SystemExit(f"nexus: a worker exited with status {failed[0]}")
