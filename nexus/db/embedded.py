@@ -79,7 +79,15 @@ class EmbeddedPostgres:
         return str(POSTGRES_BIN_PATH / name)
 
     def _run(self, args: list[str], user: str | None) -> None:
-        subprocess.run(args, check=True, capture_output=True, user=user, timeout=60)  # noqa: S603 (our own argv, no shell)
+        try:
+            # A new session: a Ctrl-C in the developer's terminal reaches `nexus dev`,
+            # which stops the server in order, rather than the postmaster directly.
+            subprocess.run(  # noqa: S603 (our own argv, no shell)
+                args, check=True, capture_output=True, user=user, timeout=60, start_new_session=True
+            )
+        except subprocess.CalledProcessError as exc:
+            detail = (exc.stderr or exc.stdout or b"").decode(errors="replace").strip()
+            raise RuntimeError(f"{Path(args[0]).name} failed: {detail}") from None
 
     def start(self) -> EmbeddedPostgres:
         """Initialize the cluster if needed and start it; returns self for chaining."""
@@ -137,9 +145,15 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open sessions are ended)."""
-        if not (self.pgdata / "postmaster.pid").exists():
+        pid_file = self.pgdata / "postmaster.pid"
+        if not pid_file.exists():
             return
-        self._run(
-            [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
-            _run_as(),
-        )
+        try:
+            self._run(
+                [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
+                _run_as(),
+            )
+        except RuntimeError:
+            # Already gone (it was stopped by other means meanwhile): that is what we wanted.
+            if pid_file.exists():
+                raise
