@@ -24,6 +24,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _listens(worker: psutil.Process, port: int) -> bool:
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr.port == port
+        for c in worker.net_connections("tcp")
+    )
+
+
+def _wait_until_every_worker_listens(
+    server: subprocess.Popen[bytes], port: int, expected: int
+) -> list[psutil.Process]:
+    """Connections made while only the first worker listens would all go to it."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, "the server exited"
+        workers = psutil.Process(server.pid).children()
+        listening = [w for w in workers if _listens(w, port)]
+        if len(listening) == expected:
+            return listening
+        assert time.monotonic() < deadline, "the workers did not all start listening"
+        time.sleep(0.2)
+
+
 def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> None:
     port = _free_port()
     env = {
@@ -42,19 +64,9 @@ def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> 
     )
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(CONNECTIONS)]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                clients[0].get("/health")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                assert server.poll() is None
-                time.sleep(0.2)
+        workers = _wait_until_every_worker_listens(server, port, expected=2)
         for client in clients:
             assert client.get("/health").status_code == 200
-        workers = psutil.Process(server.pid).children()
-        assert len(workers) >= 2
         per_worker = Counter(
             {
                 worker.pid: sum(
