@@ -217,3 +217,24 @@ async def test_has_previous_page_holds_while_a_row_precedes_the_cursor(api, conn
     # Nothing is left at or before idx 0: there is no previous page any more.
     assert page["pageInfo"]["hasPreviousPage"] is False
     assert page["totalCount"] == 3
+
+
+async def test_has_previous_page_without_total_count(api, connection) -> None:
+    user = await api.new_user()
+    media_id = await create_media(connection, fragment_count=3)
+    await put_media(connection, await default_library_id(connection, user), media_id)
+    query = (
+        "query($id: ID!, $after: String) { media(id: $id) { fragments(first: 1, after: $after) "
+        "{ pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { idx } } } } }"
+    )
+    variables = {"id": media_gid(media_id), "after": None}
+    seen, flags = [], []
+    while True:
+        page = (await api.data(query, variables, user=user))["media"]["fragments"]
+        seen += [edge["node"]["idx"] for edge in page["edges"]]
+        flags.append(page["pageInfo"]["hasPreviousPage"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        variables["after"] = page["pageInfo"]["endCursor"]
+    assert seen == [0, 1, 2]
+    assert flags == [False, True, True]
