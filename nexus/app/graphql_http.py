@@ -27,6 +27,7 @@ from nexus.app.media_types import (
     wants_html,
 )
 from nexus.app.persisted_queries import PersistedQueries, PersistedQueryNotFoundError
+from nexus.app.strict_json import loads_strict
 from nexus.auth import Authenticator
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
@@ -83,22 +84,12 @@ def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
     return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
 
 
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _strict_json(text: str | bytes) -> object:
-    """RFC 8259 JSON: NaN and Infinity, which Python accepts, are refused. Raises
-    ValueError (bad JSON or UTF-8) or RecursionError (nested past the parser's limit)."""
-    return json.loads(text, parse_constant=_refuse_constant)
-
-
 def _json_parameter(request: Request, name: str) -> object:
     value = request.query_params.get(name)
     if value is None or value == "":
         return None
     try:
-        return _strict_json(value)
+        return loads_strict(value)
     except (ValueError, RecursionError):
         raise _invalid(f"'{name}' is not valid JSON.") from None
 
@@ -152,7 +143,7 @@ async def read_params(
         raise TransportError(415, "Send the request as application/json.")
     body = await _read_body(request, max_body_bytes)
     try:
-        raw = _strict_json(body)
+        raw = loads_strict(body)
     except (ValueError, RecursionError):
         raise _invalid("The request body is not valid JSON.") from None
     if isinstance(raw, list):

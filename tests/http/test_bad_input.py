@@ -121,6 +121,26 @@ async def test_control_characters_in_variables_round_trip_as_escaped_json(probe:
     assert response.json()["data"] == {"echo": text}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"query": "query ($t: String!) { echo(text: $t) }", "variables": {"t": "a\ud800b"}}',
+        rb'{"query": "{ echo(text: \"\udfff\") }"}',
+        rb'{"query": "{ __typename }", "extensions": {"\udc00": 1}}',
+    ],
+    ids=["in-variables", "in-the-document", "in-a-key"],
+)
+async def test_a_lone_utf16_surrogate_is_invalid_json(probe: Api, body: bytes) -> None:
+    assert invalid_request(await raw_post(probe, body)) == "The request body is not valid JSON."
+
+
+async def test_escaped_surrogate_pairs_are_ordinary_characters(probe: Api) -> None:
+    body = (
+        rb'{"query": "query ($t: String!) { echo(text: $t) }", "variables": {"t": "\ud83d\udcda"}}'
+    )
+    assert (await raw_post(probe, body)).json()["data"] == {"echo": "\U0001f4da"}
+
+
 async def test_huge_string_in_variables_is_bounded_by_the_body_limit(probe: Api) -> None:
     query = "query ($t: String!) { echo(text: $t) }"
     just_under = "x" * (MIB - 200)
