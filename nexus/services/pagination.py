@@ -170,20 +170,42 @@ def page_statement(
     after = bind_after(paged.key, request.after) if request.after is not None else None
     limit = bindparam("page_limit", request.first + 1)
     page = page_rows(paged, parent_id, after=after, limit=limit).lateral("page")
-    facts: list[ColumnElement[Any]] = []
-    if request.with_total:
-        facts.append(func.count().label("page_total"))
-    if after is not None:
-        facts.append(func.bool_or(at_or_before(paged, after)).label("page_has_previous"))
     columns: list[Any] = [parent_id.label("page_parent_id")]
     source: Any = parents
-    if facts:
-        # One pass over the parent's members answers both facts.
-        members = paged.members(parent_id)
-        fact_row = members.with_only_columns(*facts, maintain_column_froms=True).lateral("facts")
+    facts = parent_facts(paged, parent_id, after=after, with_total=request.with_total)
+    if facts is not None:
+        fact_row = facts.lateral("page_facts")
         columns.extend(fact_row.c)
-        source = parents.join(fact_row, true())
+        # An aggregate always has its row; the existence probe alone may have none.
+        source = parents.outerjoin(fact_row, true())
     return select(*columns, page).select_from(source.outerjoin(page, true()))
+
+
+def parent_facts(
+    paged: PagedList,
+    parent_id: ColumnElement[UUID],
+    *,
+    after: Sequence[ColumnElement[Any]] | None,
+    with_total: bool,
+) -> Select[Any] | None:
+    """`page_total` and/or `page_has_previous` of one parent, for a LATERAL placed before
+    the page so they run once per parent (scalar subqueries in the select list would run
+    once per row of the page). Both shapes are ones PostgreSQL does not flatten into the
+    outer query: an aggregate (one pass over the parent's members answers both facts), or,
+    without a count, an existence probe with LIMIT 1 (no row means false)."""
+    members = paged.members(parent_id)
+    if with_total:
+        aggregates: list[Any] = [func.count().label("page_total")]
+        if after is not None:
+            previous = func.coalesce(func.bool_or(at_or_before(paged, after)), false())
+            aggregates.append(previous.label("page_has_previous"))
+        return members.with_only_columns(*aggregates, maintain_column_froms=True)
+    if after is not None:
+        probe = members.with_only_columns(
+            true().label("page_has_previous"), maintain_column_froms=True
+        )
+        return probe.where(at_or_before(paged, after)).limit(1)
+    return None
 
 
 async def load_pages(
