@@ -35,15 +35,19 @@ from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
 from nexus.services.visibility import ViewerId, viewer_memberships
 
 __all__ = [
+    "LIBRARIES_OF_MEMBER",
     "MAX_NAME_LENGTH",
     "create_library",
+    "default_library",
     "delete_library",
     "get_default_library",
     "get_libraries",
+    "libraries_holding",
     "list_library_pages_by_media",
     "list_library_pages_by_member",
     "normalize_library_name",
     "rename_library",
+    "visible_libraries",
 ]
 
 MAX_NAME_LENGTH = 100
@@ -51,7 +55,7 @@ MAX_NAME_LENGTH = 100
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs"})
 
 
-def _visible_libraries(viewer_id: ViewerId) -> Select[Any]:
+def visible_libraries(viewer_id: ViewerId) -> Select[Any]:
     """The libraries that exist for the viewer, with the viewer's role in each."""
     mine = viewer_memberships(viewer_id)
     return select(*LIBRARY_COLUMNS, mine.c.role.label("viewer_role")).join_from(
@@ -63,15 +67,20 @@ async def get_libraries(
     *, connection: AsyncConnection, viewer_id: UUID, library_ids: Sequence[UUID]
 ) -> dict[UUID, Row[Any]]:
     """The libraries among `library_ids` that the viewer is a member of, by id."""
-    statement = _visible_libraries(viewer_id).where(libraries.c.id.in_(library_ids))
+    statement = visible_libraries(viewer_id).where(libraries.c.id.in_(library_ids))
     return {row.id: row for row in await connection.execute(statement)}
+
+
+def default_library(viewer_id: ViewerId) -> Select[Any]:
+    """The viewer's default library, with the viewer's role in it."""
+    return visible_libraries(viewer_id).where(
+        libraries.c.owner_user_id == viewer_id, libraries.c.is_default
+    )
 
 
 async def get_default_library(*, connection: AsyncConnection, viewer_id: UUID) -> Row[Any]:
     """The viewer's default library (identity made sure it exists before any request)."""
-    statement = _visible_libraries(viewer_id).where(
-        libraries.c.owner_user_id == viewer_id, libraries.c.is_default
-    )
+    statement = default_library(viewer_id)
     row = (await connection.execute(statement)).first()
     if row is None:
         raise NexusError(ErrorCode.E_LIBRARY_NOT_FOUND, "Library not found.")
@@ -80,10 +89,11 @@ async def get_default_library(*, connection: AsyncConnection, viewer_id: UUID) -
 
 _LIBRARY_ORDER = (libraries.c.created_at, libraries.c.id)
 
-# A member's libraries: the parent is the user (in practice only ever the viewer).
-_LIBRARIES_OF_MEMBER = PagedList(
-    rows=_visible_libraries,
-    members=lambda user_id: _visible_libraries(user_id).with_only_columns(libraries.c.id),
+# A member's libraries, ordered by created_at asc, then id asc: the parent is the user
+# (in practice only ever the viewer).
+LIBRARIES_OF_MEMBER = PagedList(
+    rows=visible_libraries,
+    members=lambda user_id: visible_libraries(user_id).with_only_columns(libraries.c.id),
     key=_LIBRARY_ORDER,
     descending=False,
 )
@@ -93,11 +103,13 @@ async def list_library_pages_by_member(
     *, connection: AsyncConnection, viewer_id: UUID, request: PageRequest
 ) -> Page:
     """The viewer's libraries, ordered by created_at asc, then id asc."""
-    pages = await load_pages(connection, _LIBRARIES_OF_MEMBER, [viewer_id], request)
+    pages = await load_pages(connection, LIBRARIES_OF_MEMBER, [viewer_id], request)
     return pages.get(viewer_id) or Page()
 
 
-def _libraries_holding(viewer_id: UUID) -> PagedList:
+def libraries_holding(viewer_id: ViewerId) -> PagedList:
+    """Per media, the viewer's libraries that hold it, ordered like the viewer's libraries."""
+
     def holding(media_id: ColumnElement[UUID]) -> ColumnElement[bool]:
         return (
             exists()
@@ -108,9 +120,9 @@ def _libraries_holding(viewer_id: UUID) -> PagedList:
         )
 
     return PagedList(
-        rows=lambda media_id: _visible_libraries(viewer_id).where(holding(media_id)),
+        rows=lambda media_id: visible_libraries(viewer_id).where(holding(media_id)),
         members=lambda media_id: (
-            _visible_libraries(viewer_id).with_only_columns(libraries.c.id).where(holding(media_id))
+            visible_libraries(viewer_id).with_only_columns(libraries.c.id).where(holding(media_id))
         ),
         key=_LIBRARY_ORDER,
         descending=False,
@@ -126,7 +138,7 @@ async def list_library_pages_by_media(
 ) -> dict[UUID, Page]:
     """Per media, the viewer's libraries holding it (never anyone else's), in the order of
     the viewer's libraries."""
-    return await load_pages(connection, _libraries_holding(viewer_id), media_ids, request)
+    return await load_pages(connection, libraries_holding(viewer_id), media_ids, request)
 
 
 def normalize_library_name(name: str) -> str:

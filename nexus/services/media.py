@@ -23,9 +23,10 @@ from nexus.db.tables import fragments, libraries, library_media, media, membersh
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.library_access import LockMode, lock_library
 from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
-from nexus.services.visibility import can_read_media, is_member
+from nexus.services.visibility import ViewerId, can_read_media, is_member
 
 __all__ = [
+    "FRAGMENTS_OF_MEDIA",
     "MediaKind",
     "ProcessingStatus",
     "add_media_to_library",
@@ -34,6 +35,9 @@ __all__ = [
     "list_fragment_pages_by_media",
     "list_media_pages_by_library",
     "media_not_found",
+    "media_of_library",
+    "readable_fragments",
+    "readable_media",
     "remove_media_from_library",
 ]
 
@@ -79,13 +83,21 @@ def media_not_found() -> NexusError:
     return NexusError(ErrorCode.E_MEDIA_NOT_FOUND, "Media not found.")
 
 
+def readable_media(viewer_id: ViewerId) -> Select[Any]:
+    """The media the viewer can read."""
+    return select(*MEDIA_COLUMNS).where(can_read_media(viewer_id, media.c.id))
+
+
+def readable_fragments(viewer_id: ViewerId) -> Select[Any]:
+    """The fragments whose media the viewer can read."""
+    return select(*FRAGMENT_COLUMNS).where(can_read_media(viewer_id, fragments.c.media_id))
+
+
 async def get_media(
     *, connection: AsyncConnection, viewer_id: UUID, media_ids: Sequence[UUID]
 ) -> dict[UUID, Row[Any]]:
     """The media among `media_ids` that the viewer can read, by id."""
-    statement = select(*MEDIA_COLUMNS).where(
-        media.c.id.in_(media_ids), can_read_media(viewer_id, media.c.id)
-    )
+    statement = readable_media(viewer_id).where(media.c.id.in_(media_ids))
     return {row.id: row for row in await connection.execute(statement)}
 
 
@@ -93,13 +105,14 @@ async def get_fragments(
     *, connection: AsyncConnection, viewer_id: UUID, fragment_ids: Sequence[UUID]
 ) -> dict[UUID, Row[Any]]:
     """The fragments among `fragment_ids` whose media the viewer can read, by id."""
-    statement = select(*FRAGMENT_COLUMNS).where(
-        fragments.c.id.in_(fragment_ids), can_read_media(viewer_id, fragments.c.media_id)
-    )
+    statement = readable_fragments(viewer_id).where(fragments.c.id.in_(fragment_ids))
     return {row.id: row for row in await connection.execute(statement)}
 
 
-def _media_of_library(viewer_id: UUID) -> PagedList:
+def media_of_library(viewer_id: ViewerId) -> PagedList:
+    """Per library, its media by the time they were added (desc), then media id desc;
+    rows carry `added_at`."""
+
     # The parent's membership check is one primary-key probe per library: it keeps a
     # library object that outlived the viewer's membership (a "leave" payload) empty.
     def rows(library_id: ColumnElement[UUID]) -> Select[Any]:
@@ -131,12 +144,12 @@ async def list_media_pages_by_library(
 ) -> dict[UUID, Page]:
     """Per library, its media by the time they were added (desc), then media id desc.
     Rows carry `added_at`."""
-    return await load_pages(connection, _media_of_library(viewer_id), library_ids, request)
+    return await load_pages(connection, media_of_library(viewer_id), library_ids, request)
 
 
 # The parents are media the viewer was allowed to read (a Media object is only ever made
 # from a readable row), so their fragments need no second check.
-_FRAGMENTS_OF_MEDIA = PagedList(
+FRAGMENTS_OF_MEDIA = PagedList(
     rows=lambda media_id: select(*FRAGMENT_COLUMNS).where(fragments.c.media_id == media_id),
     members=lambda media_id: select(fragments.c.id).where(fragments.c.media_id == media_id),
     key=(fragments.c.idx,),
@@ -148,7 +161,7 @@ async def list_fragment_pages_by_media(
     *, connection: AsyncConnection, media_ids: Sequence[UUID], request: PageRequest
 ) -> dict[UUID, Page]:
     """Per (readable) media, its fragments by idx asc."""
-    return await load_pages(connection, _FRAGMENTS_OF_MEDIA, media_ids, request)
+    return await load_pages(connection, FRAGMENTS_OF_MEDIA, media_ids, request)
 
 
 async def add_media_to_library(

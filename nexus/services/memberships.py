@@ -24,15 +24,17 @@ from nexus.db.tables import libraries, library_media, memberships, users
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.library_access import LockedLibrary, LockMode, lock_library
 from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
-from nexus.services.visibility import is_member
+from nexus.services.visibility import ViewerId, is_member
 
 __all__ = [
     "Role",
     "add_member",
     "get_memberships",
     "list_member_pages_by_library",
+    "members_of_library",
     "remove_member",
     "update_member_role",
+    "visible_memberships",
 ]
 
 
@@ -49,6 +51,11 @@ MEMBERSHIP_COLUMNS = (
 )
 
 
+def visible_memberships(viewer_id: ViewerId) -> Select[Any]:
+    """The memberships of the libraries the viewer is a member of."""
+    return select(*MEMBERSHIP_COLUMNS).where(is_member(viewer_id, memberships.c.library_id))
+
+
 async def get_memberships(
     *,
     connection: AsyncConnection,
@@ -57,14 +64,16 @@ async def get_memberships(
 ) -> dict[tuple[UUID, UUID], Row[Any]]:
     """The memberships among `keys` ((library id, user id) pairs) of libraries the viewer
     is a member of, by key."""
-    statement = select(*MEMBERSHIP_COLUMNS).where(
-        tuple_(memberships.c.library_id, memberships.c.user_id).in_(keys),
-        is_member(viewer_id, memberships.c.library_id),
+    statement = visible_memberships(viewer_id).where(
+        tuple_(memberships.c.library_id, memberships.c.user_id).in_(keys)
     )
     return {(row.library_id, row.user_id): row for row in await connection.execute(statement)}
 
 
-def _members_of_library(viewer_id: UUID) -> PagedList:
+def members_of_library(viewer_id: ViewerId) -> PagedList:
+    """Per library the viewer is a member of, its memberships by created_at asc, then user
+    id asc."""
+
     def rows(library_id: ColumnElement[UUID]) -> Select[Any]:
         return select(*MEMBERSHIP_COLUMNS).where(
             memberships.c.library_id == library_id, is_member(viewer_id, library_id)
@@ -87,7 +96,7 @@ async def list_member_pages_by_library(
 ) -> dict[UUID, Page]:
     """Per library the viewer is a member of, its memberships by created_at asc, then
     user id asc (an empty page for any other library)."""
-    return await load_pages(connection, _members_of_library(viewer_id), library_ids, request)
+    return await load_pages(connection, members_of_library(viewer_id), library_ids, request)
 
 
 def _not_a_member() -> NexusError:

@@ -6,13 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nexus.db.tables import users
-from nexus.services.visibility import can_see_user
+from nexus.services.visibility import ViewerId, can_see_user
 
-__all__ = ["get_users", "get_visible_users"]
+__all__ = ["get_users", "get_visible_users", "user_rows", "visible_users"]
+
+
+def user_rows() -> Select[Any]:
+    """Every user, unchecked: for users reached through an object the viewer may see."""
+    return select(users.c.id, users.c.created_at)
+
+
+def visible_users(viewer_id: ViewerId) -> Select[Any]:
+    """The users the viewer may see: themselves and anyone who shares a library with them."""
+    return user_rows().where(can_see_user(viewer_id, users.c.id))
 
 
 async def get_users(
@@ -20,7 +30,7 @@ async def get_users(
 ) -> dict[UUID, Row[Any]]:
     """Users by id, unchecked: for users reached through an object the viewer may see
     (a library's owner, a membership's user), who are visible by construction."""
-    statement = select(users.c.id, users.c.created_at).where(users.c.id.in_(user_ids))
+    statement = user_rows().where(users.c.id.in_(user_ids))
     return {row.id: row for row in await connection.execute(statement)}
 
 
@@ -29,7 +39,5 @@ async def get_visible_users(
 ) -> dict[UUID, Row[Any]]:
     """The users among `user_ids` the viewer may see: themselves and anyone who shares a
     library with them."""
-    statement = select(users.c.id, users.c.created_at).where(
-        users.c.id.in_(user_ids), can_see_user(viewer_id, users.c.id)
-    )
+    statement = visible_users(viewer_id).where(users.c.id.in_(user_ids))
     return {row.id: row for row in await connection.execute(statement)}
