@@ -58,12 +58,15 @@ def _seed(url: str, *, only_once: bool) -> None:
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from nexus.app.graphiql import install_graphiql_assets
     from nexus.db.migrations import upgrade
 
     with _database_url(settings) as url:
         upgrade(url)
         _seed(url, only_once=True)
         os.environ["DATABASE_URL"] = url
+        if settings.graphiql_enabled:
+            install_graphiql_assets()
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run(
             "nexus.app:app",

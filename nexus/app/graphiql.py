@@ -54,7 +54,18 @@ _VENDOR: dict[str, tuple[str, str]] = {
 _OWN = {"nexus-graphiql.js": "graphiql.js", "nexus-graphiql.css": "graphiql.css"}
 _MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
-DEFAULT_QUERY = "{\n  viewer {\n    user {\n      id\n      uuid\n    }\n  }\n}\n"
+DEFAULT_QUERY = """{
+  viewer {
+    user {
+      uuid
+    }
+    defaultLibrary {
+      id
+      name
+    }
+  }
+}
+"""
 
 _PAGE = """<!doctype html>
 <html lang="en">

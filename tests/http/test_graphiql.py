@@ -16,7 +16,13 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from nexus.app import create_app
-from nexus.app.graphiql import GRAPHIQL_VERSION, NODE_MODULES, REACT_VERSION, GraphiQL
+from nexus.app.graphiql import (
+    GRAPHIQL_VERSION,
+    NODE_MODULES,
+    REACT_VERSION,
+    GraphiQL,
+    install_graphiql_assets,
+)
 from nexus.config import Environment, Settings
 from nexus.db.engine import Database
 from tests.helpers import Api, lifespan
@@ -160,3 +166,57 @@ def test_cdn_versions_are_the_lockfile_versions() -> None:
     assert dependencies["graphiql"] == GRAPHIQL_VERSION
     assert dependencies["react"] == REACT_VERSION
     assert dependencies["react-dom"] == REACT_VERSION
+
+
+def fake_npm(bin_dir: Path, *, exit_code: int) -> Path:
+    """An `npm` on PATH that records its arguments and, when it succeeds, installs."""
+    log = bin_dir / "npm.log"
+    script = bin_dir / "npm"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$PWD $*" >> {log}\n'
+        f"[ {exit_code} -eq 0 ] && /bin/mkdir -p node_modules/graphiql\n"
+        f"echo 'npm ERR! network unreachable' >&2\nexit {exit_code}\n"
+    )
+    script.chmod(0o755)
+    return log
+
+
+def schema_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "schema"
+    directory.mkdir()
+    for name in ("package.json", "package-lock.json"):
+        (directory / name).write_text((PACKAGE_JSON.parent / name).read_text())
+    return directory
+
+
+def test_first_dev_run_installs_graphiql_with_npm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = fake_npm(tmp_path, exit_code=0)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    directory = schema_dir(tmp_path)
+    install_graphiql_assets(directory)
+    assert log.read_text() == f"{directory} ci --omit=dev --no-audit --no-fund\n"
+    install_graphiql_assets(directory)  # installed now: npm is not asked again
+    assert len(log.read_text().splitlines()) == 1
+
+
+def test_without_npm_the_install_is_skipped_and_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="nexus.graphiql"):
+        install_graphiql_assets(schema_dir(tmp_path))
+    assert "npm not found" in caplog.text
+
+
+def test_a_failed_npm_install_is_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_npm(tmp_path, exit_code=1)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="nexus.graphiql"):
+        install_graphiql_assets(schema_dir(tmp_path))
+    assert "npm ci failed" in caplog.text
+    assert "network unreachable" in caplog.text

@@ -83,13 +83,13 @@ async def test_registered_hash_works_over_get_and_post(api: Api) -> None:
     query = unique_query()
     user = uuid4()
     registered = await post(api, {"query": query, "extensions": persisted(query)}, user=user)
-    assert registered.json() == {"data": {"viewer": {"user": {"uuid": str(user)}}}}
+    assert registered.json()["data"] == {"viewer": {"user": {"uuid": str(user)}}}
 
     by_get = await get(api, {"extensions": persisted(query)}, accept=GRAPHQL_JSON)
     assert by_get.status_code == 200
     assert set(by_get.json()["data"]["viewer"]["user"]) == {"uuid"}
     by_post = await post(api, {"extensions": persisted(query)}, user=user)
-    assert by_post.json() == registered.json()
+    assert by_post.json()["data"] == registered.json()["data"]
 
 
 async def test_hash_of_another_query_is_refused(api: Api) -> None:
@@ -129,7 +129,7 @@ async def test_lookup_needs_authentication(api: Api) -> None:
 async def test_persisted_mutation_over_get_is_405(probe_api: Api) -> None:
     mutation = "mutation Touch { touch }"
     registered = await post(probe_api, {"query": mutation, "extensions": persisted(mutation)})
-    assert registered.json() == {"data": {"touch": True}}
+    assert registered.json()["data"] == {"touch": True}
     response = await get(probe_api, {"extensions": persisted(mutation)})
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
