@@ -96,3 +96,31 @@ async def test_a_member_added_while_media_arrives_still_gets_it_in_their_default
         for user in newcomers:
             default = await default_library_id(connection, user)
             assert await library_media_ids(connection, default) == set(media_ids)
+
+
+SIBLINGS = """{ viewer {
+  user { id }
+  defaultLibrary { name members(first: 1) { totalCount } media(first: 5) { totalCount edges { node {
+    title fragments(first: 2) { totalCount } libraries(first: 5) { totalCount } } } } }
+  libraries(first: 10) { totalCount edges { node { name owner { uuid }
+    members(first: 10) { totalCount } media(first: 3) { totalCount edges { node { uuid } } } } } }
+} }"""
+
+
+async def test_sibling_fields_load_concurrently_on_their_own_connections(
+    committed_api, engine
+) -> None:
+    api = committed_api
+    owner, member = await api.new_user(), await api.new_user()
+    library = await create_library(api, owner)
+    await add_member(api, owner, library["uuid"], member)
+    async with engine.begin() as connection:
+        media_ids = [await create_media(connection, fragment_count=3) for _ in range(4)]
+    for media_id in media_ids:
+        await add_media(api, owner, library["uuid"], media_id)
+    bodies = await asyncio.gather(*(api.gql(SIBLINGS, user=user) for user in [owner, member] * 8))
+    assert all("errors" not in body for body in bodies), bodies
+    for body in bodies:
+        viewer = body["data"]["viewer"]
+        assert viewer["defaultLibrary"]["media"]["totalCount"] == 4
+        assert viewer["libraries"]["totalCount"] == 2

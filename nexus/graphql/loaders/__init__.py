@@ -8,14 +8,17 @@ load concurrently.
 
 from __future__ import annotations
 
+from typing import Any
+
 from nexus.graphql.context import Context
+from nexus.graphql.loaders.base import ContextLoader
 
 __all__ = ["loader"]
 
 
-def loader[L](context: Context, cls: type[L]) -> L:
+def loader[L: ContextLoader[Any, Any]](context: Context, cls: type[L]) -> L:
     """The request's loader of class `cls`, created on first use."""
-    found = context.loaders.get(cls)
+    found: L | None = context.loaders.get(cls)
     if found is None:
-        found = context.loaders[cls] = cls(context)  # type: ignore[call-arg]
-    return found  # type: ignore[no-any-return]
+        found = context.loaders[cls] = cls(context)
+    return found
