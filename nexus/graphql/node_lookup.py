@@ -30,7 +30,7 @@ from nexus.graphql.types.user import User
 from nexus.services.library_access import library_not_found
 from nexus.services.media import media_not_found
 
-__all__ = ["NodeRef", "decode_node_ref", "load_library", "load_media", "load_node"]
+__all__ = ["NodeRef", "decode_node_ref", "load_library", "load_media", "load_node", "not_found"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,11 @@ def decode_node_ref(global_id: str) -> NodeRef:
     if node_type is None or len(ids) != node_type.parts:
         raise NexusError(ErrorCode.E_INVALID_REQUEST, f"Invalid global id: {global_id[:80]!r}.")
     return NodeRef(type_name, ids)
+
+
+def not_found(type_name: str) -> NexusError:
+    """The error `node` answers for an object of this type the viewer may not see."""
+    return _NODE_TYPES[type_name].not_found()
 
 
 async def load_node(context: Context, ref: NodeRef) -> Node:

@@ -22,7 +22,7 @@ from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.cursors import CursorKind
 from nexus.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
-__all__ = ["After", "First", "page_request"]
+__all__ = ["After", "First", "decode_page", "page_request"]
 
 FIRST_DESCRIPTION = (
     f"How many items to return: 0 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}); "
@@ -41,6 +41,15 @@ def page_request(
     info: Info[Any, Any], first: int | None, after: str | None, kind: CursorKind
 ) -> PageRequest:
     """The page the arguments ask for; E_INVALID_REQUEST for a bad size or cursor."""
+    first, after_key = decode_page(first, after, kind)
+    return PageRequest(first=first, after=after_key, with_total=_selects_total_count(info))
+
+
+def decode_page(
+    first: int | None, after: object, kind: CursorKind
+) -> tuple[int, tuple[Any, ...] | None]:
+    """The page size and the sort key after which the page starts (None: from the
+    start); E_INVALID_REQUEST for a bad size or cursor. Shared with the compiled reads."""
     if first is None:
         first = DEFAULT_PAGE_SIZE
     if not 0 <= first <= MAX_PAGE_SIZE:
@@ -50,7 +59,7 @@ def page_request(
         )
     # `after` is UNSET when absent (so the SDL shows no default), None when sent as null.
     after_key = kind.decode(after) if isinstance(after, str) else None
-    return PageRequest(first=first, after=after_key, with_total=_selects_total_count(info))
+    return first, after_key
 
 
 def _selects_total_count(info: Info[Any, Any]) -> bool:
