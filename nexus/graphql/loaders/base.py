@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import abstractmethod
 from collections.abc import Sequence
 from uuid import UUID
@@ -23,12 +24,27 @@ class ContextLoader[K, V](DataLoader[K, V]):
         self.context = context
 
     async def _load(self, keys: list[K]) -> list[V]:
+        # graphql-core cancels sibling resolvers when a non-null field fails, and the
+        # operation timeout cancels everything: let a statement in flight finish (the
+        # server's statement_timeout bounds it) rather than abort it, which would close
+        # its connection instead of returning it to the pool.
+        batch = asyncio.ensure_future(self._load_on_own_connection(keys))
+        batch.add_done_callback(_retrieve)
+        return await asyncio.shield(batch)
+
+    async def _load_on_own_connection(self, keys: list[K]) -> list[V]:
         async with self.context.database.connection() as connection:
             return await self.load_batch(connection, keys)
 
     @abstractmethod
     async def load_batch(self, connection: AsyncConnection, keys: list[K]) -> list[V]:
         """The values of `keys`, in their order."""
+
+
+def _retrieve(batch: asyncio.Future[object]) -> None:
+    # A batch whose callers were all cancelled has no one to raise to: mark it seen.
+    if not batch.cancelled():
+        batch.exception()
 
 
 class PageLoader(ContextLoader[tuple[UUID, PageRequest], Page]):
