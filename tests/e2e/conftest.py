@@ -123,7 +123,7 @@ def migrated_database(create_database: Callable[[str], str]) -> Callable[[], str
     return create
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def test_server(
     node: str,
     migrated_database: Callable[[], str],
@@ -147,7 +147,7 @@ def test_server(
         yield Served(url, database_url, log)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def local_server(
     node: str, migrated_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
