@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     E_UNAVAILABLE = "E_UNAVAILABLE"
     # Added beyond the contract: the operation or one of its statements ran out of time.
     E_TIMEOUT = "E_TIMEOUT"
+    # Apollo's automatic persisted queries: the hash is unknown, send the query text once.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -45,6 +47,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     # 504, not 503: the database did not answer in time, and retrying the same operation
     # will not help the way it does when the service is unavailable.
     ErrorCode.E_TIMEOUT: 504,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 400,
 }
 
 

@@ -39,6 +39,7 @@ export function describeError(code: ErrorCode): string {
     case ErrorCode.ENameInvalid:
       return "Names are 1 to 100 characters, without control characters.";
     case ErrorCode.EInvalidRequest:
+    case ErrorCode.PersistedQueryNotFound:
       return "The app sent a request the server does not understand.";
     case ErrorCode.ETimeout:
       return "That took too long. Ask for fewer items at once.";

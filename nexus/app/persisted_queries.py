@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from nexus.errors import ErrorCode, NexusError
+from nexus.errors import STATUS_BY_CODE, ErrorCode, NexusError
 
 __all__ = [
     "MemoryPersistedQueries",
@@ -32,7 +32,6 @@ __all__ = [
 
 logger = logging.getLogger("nexus.persisted_queries")
 
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
@@ -43,7 +42,10 @@ class PersistedQueryNotFoundError(Exception):
         # The message and code are what Apollo's PersistedQueryLink looks for.
         return {
             "message": "PersistedQueryNotFound",
-            "extensions": {"code": PERSISTED_QUERY_NOT_FOUND, "status": 400},
+            "extensions": {
+                "code": ErrorCode.PERSISTED_QUERY_NOT_FOUND.value,
+                "status": STATUS_BY_CODE[ErrorCode.PERSISTED_QUERY_NOT_FOUND],
+            },
         }
 
 
