@@ -11,6 +11,7 @@ and transactions become SAVEPOINTs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -52,6 +53,10 @@ class Database:
         self.engine = engine
         self._pinned = pinned
         self._pinned_lock = asyncio.Lock()
+        # Connections and sessions out of the pool right now; dispose() waits for them.
+        self._in_use = 0
+        self._all_returned = asyncio.Event()
+        self._all_returned.set()
         self._sessions = async_sessionmaker(
             bind=pinned or engine,
             expire_on_commit=False,
@@ -71,7 +76,7 @@ class Database:
                 async with self._pinned_lock:
                     yield self._pinned
                 return
-            async with self.engine.connect() as connection:
+            async with self._tracked(), self.engine.connect() as connection:
                 yield connection
 
     @asynccontextmanager
@@ -82,9 +87,27 @@ class Database:
                 async with self._pinned_lock, self._sessions() as session, session.begin():
                     yield session
                 return
-            async with self._sessions() as session, session.begin():
+            async with self._tracked(), self._sessions() as session, session.begin():
                 yield session
 
-    async def dispose(self) -> None:
-        if self._pinned is None:
-            await self.engine.dispose()
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        self._in_use += 1
+        self._all_returned.clear()
+        try:
+            yield
+        finally:
+            self._in_use -= 1
+            if not self._in_use:
+                self._all_returned.set()
+
+    async def dispose(self, *, grace_seconds: float = 5.0) -> None:
+        """Close the pool, first letting connections still in use come back (at most
+        `grace_seconds`): a loader batch whose request was cancelled finishes on its own,
+        and a connection returned to a disposed pool would be dropped without a close."""
+        if self._pinned is not None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_seconds):
+                await self._all_returned.wait()
+        await self.engine.dispose()
