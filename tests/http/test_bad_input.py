@@ -13,10 +13,13 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nexus.config import Environment, Settings
 from nexus.db.engine import Database
+from nexus.db.tables import libraries
+from tests.graphql.operations import CREATE_LIBRARY
 from tests.helpers import Api
 from tests.http.probe_schema import EXECUTED, serve_probe
 from tests.identity import IdentityProvider
@@ -215,3 +218,14 @@ async def test_duplicate_internal_header_is_refused_when_deployed(
         )
     assert response.status_code == 403
     assert response.json()["errors"][0]["extensions"] == {"code": "E_INTERNAL_ONLY", "status": 403}
+
+
+async def test_a_huge_library_name_is_name_invalid_and_creates_nothing(
+    api: Api, connection: AsyncConnection
+) -> None:
+    user = await api.new_user()
+    before = await connection.scalar(select(func.count()).select_from(libraries))
+    body = await api.gql(CREATE_LIBRARY, {"input": {"name": "n" * (MIB - 300)}}, user=user)
+    assert body["data"] == {"createLibrary": None}
+    assert body["errors"][0]["extensions"] == {"code": "E_NAME_INVALID", "status": 400}
+    assert await connection.scalar(select(func.count()).select_from(libraries)) == before
