@@ -31,6 +31,7 @@ async def sleeping_statements(engine: AsyncEngine) -> int:
             text(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'"
+                " AND datname = current_database()"
             )
         )
     return int(count or 0)
