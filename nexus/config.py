@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     nexus_shutdown_grace_seconds: int = Field(default=10, ge=1, le=300)
     nexus_introspection: bool | None = None
     nexus_field_suggestions: bool | None = None
+    # Query operations answered by one compiled SQL statement (false: the resolver path).
+    nexus_compiled_reads: bool = True
 
     @field_validator("database_url")
     @classmethod

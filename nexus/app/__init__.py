@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,7 @@ from nexus.app.health import health, ready
 from nexus.app.persisted_queries import PersistedQueries, persisted_query_store
 from nexus.app.request_log import RequestLogMiddleware
 from nexus.auth.setup import build_auth
+from nexus.compiled import CompiledReads
 from nexus.config import Settings, SettingsError, load_settings
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
@@ -28,6 +30,8 @@ from nexus.logging_setup import configure_logging
 from nexus.services.users import EnsuredUsers
 
 __all__ = ["create_app"]
+
+logger = logging.getLogger("nexus.compiled")
 
 
 def create_app(
@@ -55,12 +59,23 @@ def create_app(
     graphiql = GraphiQL(local_key) if settings.graphiql_enabled else None
     persisted_queries = PersistedQueries(persisted_query_store(settings.nexus_redis_url))
     ensured_users = EnsuredUsers(database)
-    endpoint = GraphQLEndpoint(
-        executor=GraphQLExecutor(
-            schema or build_schema(),
-            limits=QueryLimits.from_settings(settings),
+    executor = GraphQLExecutor(
+        schema or build_schema(),
+        limits=QueryLimits.from_settings(settings),
+        cache_size=settings.nexus_document_cache_size,
+    )
+    compiled = (
+        CompiledReads(
+            executor.graphql_schema,
+            database,
+            operation_timeout_seconds=settings.nexus_operation_timeout_seconds,
             cache_size=settings.nexus_document_cache_size,
-        ),
+        )
+        if settings.nexus_compiled_reads
+        else None
+    )
+    endpoint = GraphQLEndpoint(
+        executor=executor,
         database=database,
         authenticator=auth.authenticator,
         ensure_viewer=ensured_users,
@@ -68,6 +83,7 @@ def create_app(
         max_query_string_bytes=settings.nexus_max_query_string_bytes,
         persisted_queries=persisted_queries,
         graphiql=graphiql.page if graphiql else None,
+        compiled=compiled,
     )
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -90,6 +106,8 @@ def create_app(
         try:
             yield
         finally:
+            if compiled is not None:
+                logger.info("%s", compiled.stats())
             await keys.aclose()
             await persisted_queries.store.aclose()
             await database.dispose()
@@ -98,6 +116,7 @@ def create_app(
     starlette.state.database = database
     starlette.state.settings = settings
     starlette.state.ensured_users = ensured_users
+    starlette.state.compiled_reads = compiled
     return RequestLogMiddleware(starlette)
 
 

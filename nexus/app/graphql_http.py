@@ -29,6 +29,7 @@ from nexus.app.media_types import (
 from nexus.app.persisted_queries import PersistedQueries, PersistedQueryNotFoundError
 from nexus.app.strict_json import loads_strict
 from nexus.auth import Authenticator
+from nexus.compiled import CompiledReads
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
@@ -167,6 +168,7 @@ class GraphQLEndpoint:
         max_query_string_bytes: int = MAX_QUERY_STRING_BYTES,
         persisted_queries: PersistedQueries,
         graphiql: Callable[[Request], Response] | None,
+        compiled: CompiledReads | None = None,
     ) -> None:
         self.executor = executor
         self.database = database
@@ -176,6 +178,7 @@ class GraphQLEndpoint:
         self.max_query_string_bytes = max_query_string_bytes
         self.persisted_queries = persisted_queries
         self.graphiql = graphiql
+        self.compiled = compiled
 
     async def handle(self, request: Request) -> Response:
         graphql_response = wants_graphql_response_json(request.headers.get("accept"))
@@ -222,7 +225,9 @@ class GraphQLEndpoint:
             # RFC 6750: a 401 names the scheme it wants.
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return _errors_response(status, media_type, [format_request_error(error)], headers)
-        return await self._execute(prepared, params, viewer_id, request_id, media_type, cost=cost)
+        return await self._execute(
+            prepared, params, viewer_id, request_id, media_type, query=query, cost=cost
+        )
 
     async def _execute(
         self,
@@ -232,16 +237,30 @@ class GraphQLEndpoint:
         request_id: str,
         media_type: str,
         *,
+        query: str,
         cost: int,
     ) -> Response:
+        # What the operation may cost, so clients can see what they spend.
+        extensions = {"cost": {"requested": cost}}
+        if self.compiled is not None and prepared.kind is OperationType.QUERY:
+            # One SQL statement builds the data; None: the resolver path answers.
+            body = await self.compiled.respond(
+                query,
+                prepared,
+                variables=params.variables,
+                viewer_id=viewer_id,
+                request_id=request_id,
+                extensions=extensions,
+            )
+            if body is not None:
+                return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
         context = Context(viewer_id=viewer_id, database=self.database, request_id=request_id)
         result = await self.executor.execute(prepared, params.variables, context)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_execution_error(e, request_id) for e in result.errors]
         payload["data"] = result.data
-        # What the operation may cost, so clients can see what they spend.
-        payload["extensions"] = {"cost": {"requested": cost}}
+        payload["extensions"] = extensions
         return _json_response(200, media_type, payload)
 
 

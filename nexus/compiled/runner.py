@@ -1,0 +1,213 @@
+"""Answers a query operation with its one compiled statement, or hands it back.
+
+After admission (limits, cost) and identity, the endpoint asks `CompiledReads.respond`
+for the response body. It finds or makes the plan, binds the request's arguments, runs
+the statement and writes the JSON text PostgreSQL built between the response's other
+members, without parsing it. It returns None when the resolver path must answer: the
+operation is not covered, an argument below the root is bad, or a non-null object was
+missing. Those fallbacks are counted and logged at debug level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from graphql import GraphQLError, GraphQLSchema
+from graphql.execution.values import get_variable_values
+
+from nexus.compiled.arguments import Bound, ResolverPathError
+from nexus.compiled.encoding import SENTINEL
+from nexus.compiled.planner import Plan, RootField
+from nexus.compiled.plans import PlanCache, Unplannable
+from nexus.db.engine import Database
+from nexus.errors import ErrorCode, NexusError
+from nexus.graphql.errors import format_execution_error
+from nexus.graphql.execution import PreparedOperation
+from nexus.graphql.node_lookup import not_found
+from nexus.services.library_access import library_not_found
+from nexus.services.media import media_not_found
+
+__all__ = ["CompiledReads"]
+
+logger = logging.getLogger("nexus.compiled")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class CompiledReads:
+    """The compiled read path of one process: its plan cache and its counters."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        database: Database,
+        *,
+        operation_timeout_seconds: float,
+        cache_size: int = 512,
+    ) -> None:
+        self.schema = schema
+        self.database = database
+        self.timeout = operation_timeout_seconds
+        self.plans = PlanCache(schema, size=cache_size)
+        self.answered = 0
+        self.fallbacks: Counter[str] = Counter()
+
+    def stats(self) -> str:
+        return (
+            f"compiled reads: {self.answered} answered, {sum(self.fallbacks.values())} to the "
+            f"resolver path {dict(self.fallbacks)}, plan cache hit rate "
+            f"{self.plans.hit_rate:.1%} ({self.plans.hits} hits, {self.plans.misses} misses)"
+        )
+
+    def _fallback(self, prepared: PreparedOperation, reason: str) -> None:
+        """Count and log a request the resolver path answers; None, for the caller."""
+        self.fallbacks[reason] += 1
+        logger.debug("operation %s goes to the resolver path: %s", prepared.operation_name, reason)
+
+    async def respond(
+        self,
+        query: str,
+        prepared: PreparedOperation,
+        *,
+        variables: dict[str, Any],
+        viewer_id: UUID,
+        request_id: str,
+        extensions: dict[str, Any],
+    ) -> bytes | None:
+        """The response body, or None when the resolver path must answer."""
+        planned = self._plan(query, prepared, variables, viewer_id)
+        if planned is None:
+            return None
+        plan, bound = planned
+        try:
+            # Bad ids everywhere: the answer is known before any SQL.
+            row = _decided(plan, bound) or await self._run(plan, bound, prepared)
+        except NexusError as error:  # the database failed or took too long
+            return self._failure(error, request_id, extensions)
+        body = _body(plan, row, bound, request_id, extensions)
+        if plan.guarded and SENTINEL in body:
+            return self._fallback(prepared, "a non-null object is missing")
+        self.answered += 1
+        return body
+
+    def _plan(
+        self,
+        query: str,
+        prepared: PreparedOperation,
+        variables: dict[str, Any],
+        viewer_id: UUID,
+    ) -> tuple[Plan, Bound] | None:
+        coerced = get_variable_values(
+            self.schema, prepared.operation.variable_definitions or (), variables
+        )
+        if isinstance(coerced, list):  # admission coerced them already
+            return self._fallback(prepared, "variables")
+        plan = self.plans.plan(query, prepared.document, prepared.operation, coerced)
+        if isinstance(plan, Unplannable):
+            return self._fallback(prepared, plan.reason)
+        bound = Bound({**plan.constants, "viewer": viewer_id})
+        try:
+            for binder in plan.binders:
+                binder.bind(coerced, bound)
+        except ResolverPathError as error:
+            return self._fallback(prepared, str(error))
+        return plan, bound
+
+    async def _run(self, plan: Plan, bound: Bound, prepared: PreparedOperation) -> Sequence[Any]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self.database.connection() as connection:
+                    result = await connection.exec_driver_sql(plan.sql, bound.params)
+                    return result.one()
+        except TimeoutError:
+            logger.warning(
+                "operation %s cancelled after %ss", prepared.operation_name, self.timeout
+            )
+            raise NexusError(
+                ErrorCode.E_TIMEOUT,
+                f"The operation took longer than {self.timeout:g} seconds and was stopped.",
+            ) from None
+
+    def _failure(self, error: NexusError, request_id: str, extensions: dict[str, Any]) -> bytes:
+        formatted = format_execution_error(
+            GraphQLError(error.message, original_error=error), request_id
+        )
+        return _dumps({"errors": [formatted], "data": None, "extensions": extensions}).encode()
+
+
+def _decided(plan: Plan, bound: Bound) -> list[Any] | None:
+    """The statement's row when every root field is null for a bad id (no SQL needed)."""
+    row: list[Any] = []
+    for root in plan.roots:
+        if root.kind == "nodes":
+            items = bound.item_types[root.key]
+            if len(bound.item_errors[root.key]) < len(items):
+                return None
+            row += ["[" + ",".join("null" for _ in items) + "]", None]
+        elif root.key in bound.invalid:
+            row.append(None)
+        else:
+            return None
+    return row
+
+
+def _root_error(root: RootField, bound: Bound) -> NexusError:
+    invalid = bound.invalid.get(root.key)
+    if invalid is not None:
+        return invalid
+    if root.kind == "library":
+        return library_not_found()
+    if root.kind == "media":
+        return media_not_found()
+    type_name = bound.types[root.key]
+    assert type_name is not None
+    return not_found(type_name)
+
+
+def _located(
+    error: NexusError, root: RootField, path: list[str | int], request_id: str
+) -> dict[str, Any]:
+    located = GraphQLError(
+        error.message, nodes=list(root.field.nodes), path=path, original_error=error
+    )
+    return format_execution_error(located, request_id)
+
+
+def _body(
+    plan: Plan,
+    row: Sequence[Any],
+    bound: Bound,
+    request_id: str,
+    extensions: dict[str, Any],
+) -> bytes:
+    parts: list[str] = []
+    errors: list[Any] = []
+    column = 0
+    for root in plan.roots:
+        value = row[column]
+        column += 1
+        if root.kind == "nodes":
+            missing = set(row[column] or ())
+            column += 1
+            item_errors = bound.item_errors[root.key]
+            for index, type_name in enumerate(bound.item_types[root.key]):
+                error = item_errors.get(index)
+                if error is None and index + 1 in missing:
+                    assert type_name is not None
+                    error = not_found(type_name)
+                if error is not None:
+                    errors.append(_located(error, root, [root.key, index], request_id))
+        elif value is None:
+            errors.append(_located(_root_error(root, bound), root, [root.key], request_id))
+        parts.append(f'"{root.key}":{"null" if value is None else value}')
+    data = "{" + ",".join(parts) + "}"
+    head = '{"errors":' + _dumps(errors) + ',"data":' if errors else '{"data":'
+    return (head + data + ',"extensions":' + _dumps(extensions) + "}").encode()
