@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from nexus.db.faults import typed_database_faults
+from nexus.db.liveness import check_liveness_on_checkout
 
 __all__ = ["Database", "create_engine"]
 
@@ -31,19 +32,21 @@ __all__ = ["Database", "create_engine"]
 def create_engine(
     url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None
 ) -> AsyncEngine:
-    """The process's engine: psycopg 3 async, pre-pinged pool, UTC sessions, and for the
-    API's sessions a `statement_timeout` (0 turns it off)."""
+    """The process's engine: psycopg 3 async, UTC sessions, and for the API's sessions a
+    `statement_timeout` (0 turns it off). Pooled connections the server has closed are
+    replaced at checkout without a round trip (`nexus.db.liveness`), not pre-pinged."""
     options = "-c timezone=UTC"
     if statement_timeout_ms is not None:
         options += f" -c statement_timeout={int(statement_timeout_ms)}"
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"options": options, "connect_timeout": 5},
     )
+    check_liveness_on_checkout(engine)
+    return engine
 
 
 class Database:
@@ -51,6 +54,9 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, *, pinned: AsyncConnection | None = None) -> None:
         self.engine = engine
+        # Reads run in autocommit: each is one statement on its own snapshot anyway, and
+        # BEGIN and ROLLBACK around it would be two more round trips per loader batch.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._pinned = pinned
         self._pinned_lock = asyncio.Lock()
         # Connections and sessions out of the pool right now; dispose() waits for them.
@@ -76,7 +82,7 @@ class Database:
                 async with self._pinned_lock:
                     yield self._pinned
                 return
-            async with self._tracked(), self.engine.connect() as connection:
+            async with self._tracked(), self._reads.connect() as connection:
                 yield connection
 
     @asynccontextmanager
