@@ -163,6 +163,16 @@ def _first_request(port: int, identity: IdentityProvider) -> Future[httpx.Respon
     return future
 
 
+def _was_cut(request: Future[httpx.Response]) -> bool:
+    """Cut off by uvicorn: the connection closed, or uvicorn's own plain 500 when the
+    task was cancelled before the app had started its response."""
+    try:
+        response = request.result(timeout=30)
+    except httpx.TransportError:
+        return True
+    return response.status_code == 500 and response.text == "Internal Server Error"
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_lets_in_flight_requests_finish_and_refuses_new_ones(
     settings: Settings,
@@ -210,8 +220,7 @@ def test_a_request_outlasting_the_grace_period_is_cut_and_the_server_still_exits
         started = time.monotonic()
         log = server.stop()
         assert time.monotonic() - started < 10, log
-        with pytest.raises(httpx.TransportError):
-            in_flight.result(timeout=30)
+        assert _was_cut(in_flight)
     assert server.process.returncode == 0, log
     assert "timeout graceful shutdown exceeded" in log
     assert log.count("Application shutdown complete") == 2
