@@ -28,11 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from nexus.db.statement_cache import fetch_cached
 from nexus.db.tables import libraries, library_media, memberships
 from nexus.errors import ErrorCode, NexusError
+from nexus.services.by_ids import by_ids, ids_values
 from nexus.services.library_access import LIBRARY_COLUMNS, LockMode, lock_library
 from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
-from nexus.services.visibility import ViewerId, viewer_memberships
+from nexus.services.visibility import VIEWER, ViewerId, viewer_memberships
 
 __all__ = [
     "LIBRARIES_OF_MEMBER",
@@ -67,8 +69,13 @@ async def get_libraries(
     *, connection: AsyncConnection, viewer_id: UUID, library_ids: Sequence[UUID]
 ) -> dict[UUID, Row[Any]]:
     """The libraries among `library_ids` that the viewer is a member of, by id."""
-    statement = visible_libraries(viewer_id).where(libraries.c.id.in_(library_ids))
-    return {row.id: row for row in await connection.execute(statement)}
+    rows = await fetch_cached(
+        connection,
+        ("libraries_by_id", len(library_ids) > 1),
+        lambda: visible_libraries(VIEWER).where(by_ids(libraries.c.id, len(library_ids))),
+        {"viewer_id": viewer_id, **ids_values(library_ids)},
+    )
+    return {row.id: row for row in rows}
 
 
 def default_library(viewer_id: ViewerId) -> Select[Any]:
@@ -129,6 +136,9 @@ def libraries_holding(viewer_id: ViewerId) -> PagedList:
     )
 
 
+_LIBRARIES_HOLDING = libraries_holding(VIEWER)
+
+
 async def list_library_pages_by_media(
     *,
     connection: AsyncConnection,
@@ -138,7 +148,7 @@ async def list_library_pages_by_media(
 ) -> dict[UUID, Page]:
     """Per media, the viewer's libraries holding it (never anyone else's), in the order of
     the viewer's libraries."""
-    return await load_pages(connection, libraries_holding(viewer_id), media_ids, request)
+    return await load_pages(connection, _LIBRARIES_HOLDING, media_ids, request, viewer_id=viewer_id)
 
 
 def normalize_library_name(name: str) -> str:

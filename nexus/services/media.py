@@ -19,11 +19,13 @@ from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, literal
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from nexus.db.statement_cache import fetch_cached
 from nexus.db.tables import fragments, libraries, library_media, media, memberships
 from nexus.errors import ErrorCode, NexusError
+from nexus.services.by_ids import by_ids, ids_values
 from nexus.services.library_access import LockMode, lock_library
 from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
-from nexus.services.visibility import ViewerId, can_read_media, is_member
+from nexus.services.visibility import VIEWER, ViewerId, can_read_media, is_member
 
 __all__ = [
     "FRAGMENTS_OF_MEDIA",
@@ -97,8 +99,13 @@ async def get_media(
     *, connection: AsyncConnection, viewer_id: UUID, media_ids: Sequence[UUID]
 ) -> dict[UUID, Row[Any]]:
     """The media among `media_ids` that the viewer can read, by id."""
-    statement = readable_media(viewer_id).where(media.c.id.in_(media_ids))
-    return {row.id: row for row in await connection.execute(statement)}
+    rows = await fetch_cached(
+        connection,
+        ("media_by_id", len(media_ids) > 1),
+        lambda: readable_media(VIEWER).where(by_ids(media.c.id, len(media_ids))),
+        {"viewer_id": viewer_id, **ids_values(media_ids)},
+    )
+    return {row.id: row for row in rows}
 
 
 async def get_fragments(
@@ -135,6 +142,9 @@ def media_of_library(viewer_id: ViewerId) -> PagedList:
     )
 
 
+_MEDIA_OF_LIBRARY = media_of_library(VIEWER)
+
+
 async def list_media_pages_by_library(
     *,
     connection: AsyncConnection,
@@ -144,7 +154,9 @@ async def list_media_pages_by_library(
 ) -> dict[UUID, Page]:
     """Per library, its media by the time they were added (desc), then media id desc.
     Rows carry `added_at`."""
-    return await load_pages(connection, media_of_library(viewer_id), library_ids, request)
+    return await load_pages(
+        connection, _MEDIA_OF_LIBRARY, library_ids, request, viewer_id=viewer_id
+    )
 
 
 # The parents are media the viewer was allowed to read (a Media object is only ever made

@@ -24,7 +24,7 @@ from nexus.db.tables import libraries, library_media, memberships, users
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.library_access import LockedLibrary, LockMode, lock_library
 from nexus.services.pagination import Page, PagedList, PageRequest, load_pages
-from nexus.services.visibility import ViewerId, is_member
+from nexus.services.visibility import VIEWER, ViewerId, is_member
 
 __all__ = [
     "Role",
@@ -87,6 +87,9 @@ def members_of_library(viewer_id: ViewerId) -> PagedList:
     )
 
 
+_MEMBERS_OF_LIBRARY = members_of_library(VIEWER)
+
+
 async def list_member_pages_by_library(
     *,
     connection: AsyncConnection,
@@ -96,7 +99,9 @@ async def list_member_pages_by_library(
 ) -> dict[UUID, Page]:
     """Per library the viewer is a member of, its memberships by created_at asc, then
     user id asc (an empty page for any other library)."""
-    return await load_pages(connection, members_of_library(viewer_id), library_ids, request)
+    return await load_pages(
+        connection, _MEMBERS_OF_LIBRARY, library_ids, request, viewer_id=viewer_id
+    )
 
 
 def _not_a_member() -> NexusError:

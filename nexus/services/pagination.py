@@ -46,6 +46,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from nexus.db.statement_cache import fetch_cached
+
 __all__ = [
     "MAX_PAGE_SIZE",
     "Page",
@@ -213,17 +215,33 @@ async def load_pages(
     paged: PagedList,
     parent_ids: Sequence[UUID],
     request: PageRequest,
+    *,
+    viewer_id: UUID | None = None,
 ) -> dict[UUID, Page]:
-    """The page of every parent (an empty page for a parent without rows), one statement."""
-    result = await connection.execute(page_statement(paged, parent_ids, request))
+    """The page of every parent (an empty page for a parent without rows), one statement.
+
+    A `paged` list that is a module constant, built with `VIEWER` standing for the viewer
+    (bound here to `viewer_id`), is built and compiled once per shape of request."""
+    after = request.after is not None
+    values: dict[str, Any] = {"parent_ids": list(parent_ids), "page_limit": request.first + 1}
+    if viewer_id is not None:
+        values["viewer_id"] = viewer_id
+    if request.after is not None:
+        values.update((f"after_{i}", value) for i, value in enumerate(request.after))
     pages: dict[UUID, Page] = {}
-    first_row_column = 1 + request.with_total + (request.after is not None)
-    for row in result:
+    first_row_column = 1 + request.with_total + after
+    rows = await fetch_cached(
+        connection,
+        (paged, after, request.with_total),
+        lambda: page_statement(paged, parent_ids, request),
+        values,
+    )
+    for row in rows:
         page = pages.get(row.page_parent_id)
         if page is None:
             page = pages[row.page_parent_id] = Page(
                 total_count=row.page_total if request.with_total else None,
-                has_previous_page=request.after is not None and row.page_has_previous is True,
+                has_previous_page=after and row.page_has_previous is True,
             )
         if row[first_row_column] is None:
             continue

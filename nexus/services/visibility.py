@@ -19,11 +19,23 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, exists, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from nexus.db.tables import library_media, memberships
 
 __all__ = [
+    "VIEWER",
     "ViewerId",
     "can_read_media",
     "can_see_user",
@@ -35,6 +47,10 @@ __all__ = [
 ]
 
 ViewerId = UUID | ColumnElement[UUID]
+
+# The viewer as a bound parameter, for statements built once and run for every viewer
+# (`nexus.db.statement_cache`): bind `viewer_id` when executing them.
+VIEWER: BindParameter[UUID] = bindparam("viewer_id", type_=PG_UUID(as_uuid=True))
 
 
 def member_library_ids(viewer_id: ViewerId) -> Select[tuple[UUID]]:
