@@ -35,7 +35,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
-    cast,
     false,
     func,
     select,
@@ -424,9 +423,9 @@ def plan_operation(
         root, outputs, from_item = planner.root(field)
         roots.append(root)
         if root.kind == "nodes":
-            columns += [cast(outputs[0], Text), outputs[1]]
+            columns += outputs
         else:
-            columns.append(cast(outputs[0], Text))
+            columns.append(outputs[0])
         if from_item is not None:
             froms.append(from_item)
     statement = select(*(c.label(f"c{i}") for i, c in enumerate(columns)))

@@ -17,9 +17,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
+from weakref import WeakSet
 
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nexus.compiled.arguments import Bound, ResolverPathError
 from nexus.compiled.encoding import SENTINEL
@@ -125,6 +129,7 @@ class CompiledReads:
         try:
             async with asyncio.timeout(self.timeout):
                 async with self.database.connection() as connection:
+                    await _raw_json(connection)
                     result = await connection.exec_driver_sql(plan.sql, bound.params)
                     return result.one()
         except TimeoutError:
@@ -143,6 +148,25 @@ class CompiledReads:
         return _dumps({"errors": [formatted], "data": None, "extensions": extensions}).encode()
 
 
+class _RawJson(Loader):
+    """`json` values as the bytes PostgreSQL sent: the runner writes them as they are."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+_raw_json_connections: WeakSet[object] = WeakSet()
+
+
+async def _raw_json(connection: AsyncConnection) -> None:
+    """Make the connection's driver load `json` as bytes (once per connection; nothing
+    else in the service reads `json` columns)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver not in _raw_json_connections:
+        driver.adapters.register_loader("json", _RawJson)  # type: ignore[union-attr]
+        _raw_json_connections.add(driver)
+
+
 def _decided(plan: Plan, bound: Bound) -> list[Any] | None:
     """The statement's row when every root field is null for a bad id (no SQL needed)."""
     row: list[Any] = []
@@ -151,7 +175,7 @@ def _decided(plan: Plan, bound: Bound) -> list[Any] | None:
             items = bound.item_types[root.key]
             if len(bound.item_errors[root.key]) < len(items):
                 return None
-            row += ["[" + ",".join("null" for _ in items) + "]", None]
+            row += [("[" + ",".join("null" for _ in items) + "]").encode(), None]
         elif root.key in bound.invalid:
             row.append(None)
         else:
@@ -188,7 +212,7 @@ def _body(
     request_id: str,
     extensions: dict[str, Any],
 ) -> bytes:
-    parts: list[str] = []
+    parts: list[bytes] = []
     errors: list[Any] = []
     column = 0
     for root in plan.roots:
@@ -207,7 +231,9 @@ def _body(
                     errors.append(_located(error, root, [root.key, index], request_id))
         elif value is None:
             errors.append(_located(_root_error(root, bound), root, [root.key], request_id))
-        parts.append(f'"{root.key}":{"null" if value is None else value}')
-    data = "{" + ",".join(parts) + "}"
-    head = '{"errors":' + _dumps(errors) + ',"data":' if errors else '{"data":'
-    return (head + data + ',"extensions":' + _dumps(extensions) + "}").encode()
+        parts += [b',"', root.key.encode(), b'":', b"null" if value is None else value]
+    if parts:
+        parts[0] = b'"'  # no comma before the first member
+    head = b'{"errors":' + _dumps(errors).encode() + b',"data":{' if errors else b'{"data":{'
+    tail = b'},"extensions":' + _dumps(extensions).encode() + b"}"
+    return b"".join([head, *parts, tail])
