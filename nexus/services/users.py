@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -19,6 +19,7 @@ __all__ = [
     "EnsuredUsers",
     "ensure_user_and_default_library",
     "get_user",
+    "is_ensured",
 ]
 
 DEFAULT_LIBRARY_NAME = "My Library"
@@ -62,10 +63,29 @@ async def ensure_user_and_default_library(*, session: AsyncSession, user_id: UUI
     return library_id
 
 
+async def is_ensured(*, connection: AsyncConnection, user_id: UUID) -> bool:
+    """The user exists with their default library and is its admin: what
+    `ensure_user_and_default_library` makes sure of, read in one statement."""
+    statement = select(
+        exists().where(
+            libraries.c.owner_user_id == user_id,
+            libraries.c.is_default,
+            memberships.c.library_id == libraries.c.id,
+            memberships.c.user_id == user_id,
+            memberships.c.role == "admin",
+        )
+    )
+    return bool((await connection.execute(statement)).scalar())
+
+
 class EnsuredUsers:
     """The user ids this process has already ensured (least recently seen dropped past
     `size`), so a known user's request costs no round trip for identity. A process
-    ensures each user once: a membership lost later is repaired by the next process."""
+    ensures each user once: a membership lost later is repaired by the next process.
+
+    A user this process has not seen yet is first looked up (one read): every worker
+    meets every active user after each start, and only a user who is really new (or
+    needs a repair) pays for the writing transaction."""
 
     def __init__(self, database: Database, *, size: int = 10_000) -> None:
         self.database = database
@@ -76,8 +96,11 @@ class EnsuredUsers:
         if user_id in self._known:
             self._known.move_to_end(user_id)
             return
-        async with self.database.transaction() as session:
-            await ensure_user_and_default_library(session=session, user_id=user_id)
+        async with self.database.connection() as connection:
+            ensured = await is_ensured(connection=connection, user_id=user_id)
+        if not ensured:
+            async with self.database.transaction() as session:
+                await ensure_user_and_default_library(session=session, user_id=user_id)
         self._known[user_id] = None
         if len(self._known) > self.size:
             self._known.popitem(last=False)

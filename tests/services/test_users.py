@@ -82,12 +82,13 @@ async def test_missing_owner_membership_is_repaired(
     assert_one_of_each(await identity_rows(connection, user), user)
 
 
-async def test_first_request_costs_three_statements_for_identity(
+async def test_first_request_costs_a_lookup_and_three_statements_for_identity(
     api: Api, statements: StatementCounter
 ) -> None:
     statements.reset()
     await api.data(TYPENAME, user=uuid4())
     assert [s.split()[:3] for s in statements.statements] == [
+        ["SELECT", "EXISTS", "(SELECT"],
         ["INSERT", "INTO", "users"],
         ["INSERT", "INTO", "libraries"],
         ["INSERT", "INTO", "memberships"],
@@ -103,7 +104,7 @@ async def test_known_user_costs_no_statement_for_identity(
     assert statements.count == 0
 
 
-async def test_existing_user_costs_a_new_process_four_statements_once(
+async def test_existing_user_costs_a_new_process_one_lookup_once(
     api: Api,
     settings: Settings,
     identity: IdentityProvider,
@@ -114,8 +115,8 @@ async def test_existing_user_costs_a_new_process_four_statements_once(
     async with serve(settings, connection, identity) as restarted:
         statements.reset()
         await restarted.data(TYPENAME, user=user)
-        # The inserts find their rows and the library is re-selected; then it is known.
-        assert statements.count == 4
+        # One read finds the user, library and membership in place; then it is known.
+        assert statements.count == 1
         statements.reset()
         await restarted.data(TYPENAME, user=user)
         assert statements.count == 0
