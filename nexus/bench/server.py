@@ -58,9 +58,12 @@ def _cmdline(pid: int) -> str:
 
 
 @contextmanager
-def serving(database_url: str, state_dir: Path, *, workers: int) -> Iterator[ServeProcess]:
+def serving(
+    database_url: str, state_dir: Path, *, workers: int, settings: dict[str, str] | None = None
+) -> Iterator[ServeProcess]:
     """`nexus serve` in NEXUS_ENV=local (tokens signed by the key in `state_dir`), up once
-    every worker has started; SIGTERM (then the grace period) on leaving."""
+    every worker has started; SIGTERM (then the grace period) on leaving. `settings`:
+    more NEXUS_* environment for the server."""
     port = _free_port()
     log = state_dir / "serve.log"
     environment = {
@@ -69,6 +72,7 @@ def serving(database_url: str, state_dir: Path, *, workers: int) -> Iterator[Ser
         "NEXUS_STATE_DIR": str(state_dir),
         "DATABASE_URL": database_url,
         "NEXUS_LOG_FORMAT": "json",
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "nexus", "serve", "--port", str(port)]
     with log.open("wb") as sink:
