@@ -9,13 +9,13 @@ GraphiQL (local and test only) is served before all of them.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
@@ -274,7 +274,8 @@ def _single_header(request: Request, name: str) -> str | None:
 def _json_response(
     status: int, media_type: str, payload: object, headers: dict[str, str] | None = None
 ) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    # orjson: UTF-8 out directly, about ten times faster than json on a 2 MB response.
+    body = orjson.dumps(payload)
     return Response(body, status, headers, media_type=f"{media_type}; charset=utf-8")
 
 
