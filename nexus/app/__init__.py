@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -127,5 +128,11 @@ def __getattr__(name: str) -> ASGIApp:
         configure_logging(settings.nexus_log_level, settings.log_format)
         application = create_app(settings)
         globals()["app"] = application
+        # Everything alive now (modules, the schema, settings) lives as long as the
+        # process: out of the collector's generations, the full collections that requests
+        # trigger stop walking it. Measured in-process on the benchmark's reads: a third
+        # less CPU per request, the same RSS (raising the thresholds instead doubled it).
+        gc.collect()
+        gc.freeze()
         return application
     raise AttributeError(name)
