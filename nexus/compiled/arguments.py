@@ -56,8 +56,8 @@ class PageBinder:
     definition: GraphQLField
     node: FieldNode
     kind: CursorKind
-    first: str
-    limit: str
+    first: str | None  # None: the plan holds the document's page size as a constant
+    limit: str | None
     after: tuple[str, ...]  # empty when this plan's shape has no cursor here
 
     def bind(self, variables: VariableValues, bound: Bound) -> None:
@@ -68,8 +68,9 @@ class PageBinder:
             raise ResolverPathError("page arguments") from None
         if (after is None) != (not self.after):
             raise ResolverPathError("cursor presence differs from the plan")
-        bound.params[self.first] = first
-        bound.params[self.limit] = first + 1
+        if self.first is not None and self.limit is not None:
+            bound.params[self.first] = first
+            bound.params[self.limit] = first + 1
         for name, value in zip(self.after, after or (), strict=True):
             bound.params[name] = value
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
     GraphQLObjectType,
     GraphQLSchema,
+    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
@@ -37,6 +39,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    literal_column,
     select,
     type_coerce,
 )
@@ -48,7 +51,7 @@ from nexus.compiled import catalog, encoding
 from nexus.compiled.arguments import Binder, IdBinder, NodeBinder, NodesBinder, PageBinder
 from nexus.compiled.selection import CollectedField, Collector, NotCompilableError
 from nexus.graphql.cursors import CursorKind
-from nexus.services.pagination import PagedList, has_previous, page_rows, total_count
+from nexus.services.pagination import MAX_PAGE_SIZE, PagedList, has_previous, page_rows, total_count
 
 __all__ = ["Plan", "RootField", "plan_operation"]
 
@@ -240,7 +243,14 @@ class _Planner:
         arguments = get_argument_values(field.definition, node, self.variables)
         has_cursor = isinstance(arguments.get("after"), str)
         first_name, limit_name = self.name("first"), self.name("limit")
-        first = bindparam(first_name, type_=Integer)
+        first: ColumnElement[int] = bindparam(first_name, type_=Integer)
+        limit: ColumnElement[int] = bindparam(limit_name, type_=Integer)
+        constant = _constant_first(node, arguments)
+        if constant is not None:
+            # A page size written in the document is a constant of the plan: PostgreSQL
+            # then estimates the generic plan as well as a custom one and keeps it.
+            first, limit = _integer(constant), _integer(constant + 1)
+            first_name = limit_name = None
         after_names = tuple(self.name("after") for _ in paged.key) if has_cursor else ()
         after = (
             tuple(bindparam(n, type_=k.type) for n, k in zip(after_names, paged.key, strict=True))
@@ -262,7 +272,6 @@ class _Planner:
                 pairs += [encoding.constant(f.key), value]
             return func.json_build_object(*pairs)
 
-        limit = bindparam(limit_name, type_=Integer)
         rows = row.correlated(page_rows(paged, parent, after=after, limit=limit))
         order = [k.desc() for k in paged.key] if paged.descending else list(paged.key)
         # Numbered where the index walk happens: the first `first` rows are the page, a
@@ -403,6 +412,19 @@ class _Planner:
             .lateral(self.name("nodes"))
         )
         return RootField(field.key, "nodes", field), [summary.c.listed, summary.c.missing], summary
+
+
+def _constant_first(node: FieldNode, arguments: Mapping[str, Any]) -> int | None:
+    """`first` when the document fixes it (a literal, or absent: the default), valid."""
+    given = next((a for a in node.arguments or () if a.name.value == "first"), None)
+    if given is not None and not isinstance(given.value, IntValueNode):
+        return None
+    first = arguments.get("first")
+    return first if isinstance(first, int) and 0 <= first <= MAX_PAGE_SIZE else None
+
+
+def _integer(value: int) -> ColumnElement[int]:
+    return literal_column(str(int(value)), Integer)
 
 
 def plan_operation(
