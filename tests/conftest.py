@@ -42,6 +42,14 @@ def server_url() -> Iterator[str]:
             server.stop()
 
 
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """A fresh directory an embedded PostgreSQL (run as another user when we are root) can
+    reach: pytest's own tmp_path sits under a 0700 folder that pytest re-locks on start."""
+    with tempfile.TemporaryDirectory(prefix="nexus-test-") as directory:
+        yield Path(directory)
+
+
 @pytest.fixture(scope="session")
 def create_database(server_url: str) -> Iterator[object]:
     """A factory of throwaway databases on the test server, dropped at the end."""

@@ -43,9 +43,11 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -
     raise AssertionError(f"{url} did not answer in {seconds}s")
 
 
-def test_dev_starts_embedded_postgres_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+def test_dev_starts_embedded_postgres_serves_and_stops_cleanly_on_ctrl_c(
+    outside_tmp: Path,
+) -> None:
     port = _free_port()
-    state = tmp_path / "state"
+    state = outside_tmp / "state"
     process = subprocess.Popen(  # noqa: S603 (our own command)
         [*NEXUS, "dev", "--port", str(port)],
         env=_env(NEXUS_STATE_DIR=str(state)),

@@ -32,9 +32,9 @@ async def test_not_ready_when_migrations_are_not_at_head(
 
 
 async def test_not_ready_while_the_database_is_stopped_and_ready_again_after(
-    settings: Settings, identity: IdentityProvider, tmp_path: Path
+    settings: Settings, identity: IdentityProvider, outside_tmp: Path
 ) -> None:
-    server = EmbeddedPostgres(tmp_path / "pg", durable=False).start()
+    server = EmbeddedPostgres(outside_tmp / "pg", durable=False).start()
     try:
         upgrade(server.url())
         app = create_app(settings.model_copy(update={"database_url": server.url()}))
