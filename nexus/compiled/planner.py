@@ -64,7 +64,8 @@ _UUID = PG_UUID(as_uuid=True)
 class RootField:
     """One root field of the response: its output column(s) and how errors arise.
 
-    `kind` is "value" (never null), "library"/"media" (null: not found, or a bad id),
+    `kind` is "value" (never null), "typename" (the query type's name, known without
+    SQL), "library"/"media" (null: not found, or a bad id),
     "node" (null: not found for the id's type, or a bad id) or "nodes" (a list whose
     null items are reported by index in a second column).
     """
@@ -345,8 +346,9 @@ class _Planner:
         """The root field's description, output columns and (for `nodes`) FROM item."""
         definition = field.definition
         if field.name == "__typename":
-            typename = encoding.json_constant('"Query"')
-            return RootField(field.key, "value", field), [typename], None
+            assert self.schema.query_type is not None
+            typename = encoding.json_constant(f'"{self.schema.query_type.name}"')
+            return RootField(field.key, "typename", field), [typename], None
         assert definition is not None
         if field.name == "viewer":
             viewer = _Row({"viewer": self.viewer})

@@ -61,6 +61,8 @@ class CompiledReads:
         self.database = database
         self.timeout = operation_timeout_seconds
         self.plans = PlanCache(schema, size=cache_size)
+        assert schema.query_type is not None
+        self.typename = json.dumps(schema.query_type.name).encode()
         self.answered = 0
         self.fallbacks: Counter[str] = Counter()
 
@@ -92,8 +94,8 @@ class CompiledReads:
             return None
         plan, bound = planned
         try:
-            # Bad ids everywhere: the answer is known before any SQL.
-            row = _decided(plan, bound) or await self._run(plan, bound, prepared)
+            # Only `__typename` or bad ids: the answer is known before any SQL.
+            row = _decided(plan, bound, self.typename) or await self._run(plan, bound, prepared)
         except NexusError as error:  # the database failed or took too long
             return self._failure(error, request_id, extensions)
         body = _body(plan, row, bound, request_id, extensions)
@@ -167,11 +169,14 @@ async def _raw_json(connection: AsyncConnection) -> None:
         _raw_json_connections.add(driver)
 
 
-def _decided(plan: Plan, bound: Bound) -> list[Any] | None:
-    """The statement's row when every root field is null for a bad id (no SQL needed)."""
+def _decided(plan: Plan, bound: Bound, typename: bytes) -> list[Any] | None:
+    """The statement's row when no root field needs SQL: `__typename`, or null for a bad
+    id."""
     row: list[Any] = []
     for root in plan.roots:
-        if root.kind == "nodes":
+        if root.kind == "typename":
+            row.append(typename)
+        elif root.kind == "nodes":
             items = bound.item_types[root.key]
             if len(bound.item_errors[root.key]) < len(items):
                 return None
