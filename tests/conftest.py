@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,7 +19,7 @@ from nexus.config import Environment, Settings, normalize_database_url
 from nexus.db.embedded import EmbeddedPostgres
 from nexus.db.engine import Database, create_engine
 from nexus.db.migrations import upgrade
-from tests.helpers import Api, StatementCounter, lifespan
+from tests.helpers import Api, StatementCounter, lifespan, truncate_everything
 from tests.identity import AUDIENCE, ISSUER, IdentityProvider
 
 
@@ -137,7 +136,4 @@ async def committed_api(
         async with lifespan(app), Api.over(app, identity) as client:
             yield client
     finally:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text("TRUNCATE users, libraries, memberships, media, fragments, library_media")
-            )
+        await truncate_everything(engine)

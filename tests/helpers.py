@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message
 
@@ -96,6 +96,14 @@ class Api:
         user = uuid4()
         await self.data("{ viewer { user { uuid } } }", user=user)
         return user
+
+
+async def truncate_everything(engine: AsyncEngine) -> None:
+    """Remove what a test that commits for real left behind."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("TRUNCATE users, libraries, memberships, media, fragments, library_media")
+        )
 
 
 class StatementCounter:

@@ -1,0 +1,39 @@
+"""The connection pool under more concurrent requests than it holds connections."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from nexus.app import create_app
+from nexus.config import Settings
+from nexus.db.engine import Database, create_engine
+from tests.helpers import Api, lifespan, truncate_everything
+from tests.identity import IdentityProvider
+
+POOL_SIZE = 3
+LIBRARIES = "{ viewer { libraries(first: 5) { totalCount edges { node { name } } } } }"
+
+
+async def test_requests_beyond_the_pool_wait_for_a_connection_instead_of_opening_more(
+    settings: Settings, identity: IdentityProvider, engine: AsyncEngine
+) -> None:
+    # A connection opened beyond the pool used to be closed on return: under steady load
+    # most requests paid a new PostgreSQL backend.
+    assert settings.database_url is not None
+    database = Database(create_engine(settings.database_url, pool_size=POOL_SIZE))
+    opened: list[object] = []
+    event.listen(database.engine.sync_engine.pool, "connect", lambda *args: opened.append(args))
+    app = create_app(settings, database=database)
+    try:
+        async with lifespan(app), Api.over(app, identity) as api:
+            user = await api.new_user()
+            for _wave in range(3):
+                answers = await asyncio.gather(*(api.data(LIBRARIES, user=user) for _ in range(24)))
+                assert {str(a) for a in answers} == {str(answers[0])}
+                assert answers[0]["viewer"]["libraries"]["totalCount"] == 1
+    finally:
+        await truncate_everything(engine)
+    assert 1 <= len(opened) <= POOL_SIZE
