@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +22,12 @@ class ContextLoader[K, V](DataLoader[K, V]):
     def __init__(self, context: Context) -> None:
         super().__init__(load_fn=self._load)
         self.context = context
+
+    def load(self, key: K) -> Awaitable[V]:
+        # Callers of one key share one future, and awaiting a future from a task that gets
+        # cancelled cancels the future: graphql-core cancelling one subtree would then
+        # hand CancelledError to a sibling in another subtree that asked for the same key.
+        return asyncio.shield(super().load(key))
 
     async def _load(self, keys: list[K]) -> list[V]:
         # graphql-core cancels sibling resolvers when a non-null field fails, and the
