@@ -1,4 +1,5 @@
-"""`nexus serve --workers N` spreads keep-alive connections over its workers."""
+"""`nexus serve --workers N` spreads keep-alive connections over its workers, from a
+parent process that holds none of the application."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import psutil
@@ -46,9 +48,8 @@ def _wait_until_every_worker_listens(
         time.sleep(0.2)
 
 
-def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> None:
-    port = _free_port()
-    env = {
+def _env(settings: Settings) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "NEXUS_"))},
         "NEXUS_ENV": "test",
         "DATABASE_URL": str(settings.database_url),
@@ -56,15 +57,44 @@ def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> 
         "NEXUS_JWT_ISSUER": str(settings.nexus_jwt_issuer),
         "NEXUS_JWT_AUDIENCE": str(settings.nexus_jwt_audience),
     }
+
+
+def test_a_taken_port_is_one_clear_error(settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(  # noqa: S603 (our own command)
+            [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
+            env=_env(settings),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> None:
+    port = _free_port()
     server = subprocess.Popen(  # noqa: S603 (our own command)
         [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
+        env=_env(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(CONNECTIONS)]
     try:
         workers = _wait_until_every_worker_listens(server, port, expected=2)
+        # The workers are the parent's only children (no multiprocessing resource tracker),
+        # and the parent never loaded the application's libraries.
+        assert {c.pid for c in psutil.Process(server.pid).children()} == {w.pid for w in workers}
+        parent_maps = Path(f"/proc/{server.pid}/maps").read_text()
+        worker_maps = Path(f"/proc/{workers[0].pid}/maps").read_text()
+        for library in ("pydantic_core", "psycopg", "uvloop", "_cffi_backend"):
+            assert library not in parent_maps, library
+        assert "pydantic_core" in worker_maps
         for client in clients:
             assert client.get("/health").status_code == 200
         per_worker = Counter(

@@ -42,8 +42,7 @@ class ServeProcess:
         """The uvicorn workers (the process itself when it serves alone)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = [int(pid) for pid in children.read_text().split()]
-        # multiprocessing's resource tracker is a child too; workers run the app.
-        workers = [pid for pid in pids if "spawn_main" in _cmdline(pid)]
+        workers = [pid for pid in pids if "nexus.serve" in _cmdline(pid)]
         return workers or [self.process.pid]
 
     def rss_mib(self) -> list[float]:
