@@ -7,7 +7,6 @@ import asyncio
 from sqlalchemy import text
 
 from nexus.db.engine import Database
-from nexus.db.migrations import is_at_head
 from nexus.errors import ErrorCode, NexusError
 
 __all__ = ["check_ready"]
@@ -15,6 +14,10 @@ __all__ = ["check_ready"]
 
 async def check_ready(*, database: Database, timeout_seconds: float = 3.0) -> None:
     """Return when ready; raise E_UNAVAILABLE saying what is wrong otherwise."""
+    # Alembic (about 13 MB per process) is loaded by the first readiness check, not by
+    # every worker at start: a process nobody probes never needs it.
+    from nexus.db.migrations import is_at_head  # noqa: PLC0415
+
     try:
         async with asyncio.timeout(timeout_seconds), database.connection() as connection:
             await connection.execute(text("SELECT 1"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,3 +51,16 @@ async def test_not_ready_while_the_database_is_stopped_and_ready_again_after(
             assert (await client.http.get("/ready")).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_served_app_loads_alembic_only_when_readiness_is_asked(settings: Settings) -> None:
+    # A worker's memory: the app, built, without the migration tooling (about 13 MB).
+    probe = (
+        "import sys; from nexus.app import create_app; from nexus.config import Settings; "
+        f"create_app(Settings.model_validate_json({settings.model_dump_json()!r})); "
+        "print('alembic' in sys.modules)"
+    )
+    result = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", probe], capture_output=True, timeout=60, check=True
+    )
+    assert result.stdout.decode().strip() == "False", result.stderr.decode()
