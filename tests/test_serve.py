@@ -119,3 +119,25 @@ def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> 
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)
     assert server.returncode == 0, stderr.decode()
+
+
+def test_a_worker_that_dies_stops_the_server(settings: Settings) -> None:
+    # Half a server keeps answering with half its capacity; exiting lets the process
+    # manager start a whole one again.
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own command)
+        [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        dead, survivor = _wait_until_every_worker_listens(server, port, expected=2)
+        dead.kill()
+        _, stderr = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 1
+    assert f"a worker exited with status {-signal.SIGKILL}" in stderr.decode()
+    assert not survivor.is_running() or survivor.status() == psutil.STATUS_ZOMBIE
