@@ -59,13 +59,23 @@ def _env(settings: Settings) -> dict[str, str]:
     }
 
 
+def _serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"]
+
+
+def _serve_two_workers(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 (our own command)
+        _serve_command(port), env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
 def test_a_taken_port_is_one_clear_error(settings: Settings) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(  # noqa: S603 (our own command)
-            [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
+            _serve_command(port),
             env=_env(settings),
             capture_output=True,
             timeout=60,
@@ -78,12 +88,7 @@ def test_a_taken_port_is_one_clear_error(settings: Settings) -> None:
 
 def test_two_workers_share_keep_alive_connections_evenly(settings: Settings) -> None:
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = _serve_two_workers(settings, port)
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(CONNECTIONS)]
     try:
         workers = _wait_until_every_worker_listens(server, port, expected=2)
@@ -125,12 +130,7 @@ def test_a_worker_that_dies_stops_the_server(settings: Settings) -> None:
     # Half a server keeps answering with half its capacity; exiting lets the process
     # manager start a whole one again.
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"],
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = _serve_two_workers(settings, port)
     try:
         dead, survivor = _wait_until_every_worker_listens(server, port, expected=2)
         dead.kill()
