@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
-from nexus.db.tables import library_media, memberships
+from nexus.db.tables import libraries, library_media, memberships
 
 __all__ = [
     "VIEWER",
@@ -42,7 +42,6 @@ __all__ = [
     "is_admin",
     "is_member",
     "member_library_ids",
-    "readable_media_ids",
     "viewer_memberships",
 ]
 
@@ -91,26 +90,33 @@ def is_admin(viewer_id: ViewerId, library_id: ColumnElement[UUID]) -> ColumnElem
     )
 
 
-def readable_media_ids(viewer_id: ViewerId) -> Select[tuple[UUID]]:
-    """The ids of the media the viewer can read (duplicates possible; use with IN/EXISTS)."""
-    mine, held = memberships.alias(), library_media.alias()
-    return (
-        select(held.c.media_id)
-        .join(mine, mine.c.library_id == held.c.library_id)
-        .where(mine.c.user_id == viewer_id)
-        .correlate_except(mine, held)
-    )
-
-
 def can_read_media(viewer_id: ViewerId, media_id: ColumnElement[UUID]) -> ColumnElement[bool]:
     """The media is in at least one library the viewer is a member of.
 
-    Written from the viewer's memberships (a handful of rows) probing library_media's
-    primary key, rather than from the media's libraries: a popular media item sits in
+    The viewer's default library is tried first: by the closure invariant it holds nearly
+    everything the viewer can read (all but media they removed from it that a shared
+    library still holds), and it costs three index probes where the general rule probes
+    library_media once per membership (45 for the benchmark's heaviest viewers; a third of
+    the reader's database time). The first branch is a special case of the second, so the
+    disjunction is the rule itself. The second starts from the viewer's memberships (a
+    handful of rows) rather than from the media's libraries: a popular media item sits in
     thousands of default libraries.
     """
+    own, mine, held = libraries.alias(), memberships.alias(), library_media.alias()
+    in_default_library = (
+        exists()
+        .where(
+            own.c.owner_user_id == viewer_id,
+            own.c.is_default,
+            mine.c.library_id == own.c.id,
+            mine.c.user_id == viewer_id,
+            held.c.library_id == own.c.id,
+            held.c.media_id == media_id,
+        )
+        .correlate_except(own, mine, held)
+    )
     mine, held = memberships.alias(), library_media.alias()
-    return (
+    in_a_library = (
         exists()
         .where(
             mine.c.user_id == viewer_id,
@@ -119,6 +125,7 @@ def can_read_media(viewer_id: ViewerId, media_id: ColumnElement[UUID]) -> Column
         )
         .correlate_except(mine, held)
     )
+    return or_(in_default_library, in_a_library)
 
 
 def can_see_user(viewer_id: ViewerId, user_id: ColumnElement[UUID]) -> ColumnElement[bool]:
