@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nexus.app.graphiql import ASSET_PATH, GraphiQL
 from nexus.app.graphql_http import GraphQLEndpoint
@@ -118,7 +118,24 @@ def create_app(
     starlette.state.settings = settings
     starlette.state.ensured_users = ensured_users
     starlette.state.compiled_reads = compiled
-    return RequestLogMiddleware(starlette)
+    return RequestLogMiddleware(_GraphQLFirst(endpoint, starlette))
+
+
+class _GraphQLFirst:
+    """GET and POST /graphql go straight to the endpoint; everything else (other methods
+    and paths, the lifespan) to Starlette. `state` is Starlette's."""
+
+    def __init__(self, graphql: ASGIApp, starlette: Starlette) -> None:
+        self.graphql = graphql
+        self.starlette = starlette
+        self.state = starlette.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        graphql = scope["type"] == "http" and scope["path"] == "/graphql"
+        if graphql and scope["method"] in ("GET", "POST"):
+            await self.graphql(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
 
 
 def __getattr__(name: str) -> ASGIApp:
