@@ -11,7 +11,6 @@ missing. Those fallbacks are counted and logged at debug level.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -19,18 +18,17 @@ from typing import Any
 from uuid import UUID
 from weakref import WeakSet
 
-import psycopg
+import orjson
 from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import get_variable_values
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nexus.compiled.arguments import Bound, ResolverPathError
 from nexus.compiled.encoding import SENTINEL
 from nexus.compiled.planner import Plan, RootField
 from nexus.compiled.plans import PlanCache, Unplannable
-from nexus.db.engine import Database
+from nexus.db.engine import Database, DriverConnection
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.errors import format_execution_error
 from nexus.graphql.execution import PreparedOperation
@@ -41,10 +39,6 @@ from nexus.services.media import media_not_found
 __all__ = ["CompiledReads"]
 
 logger = logging.getLogger("nexus.compiled")
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class CompiledReads:
@@ -63,7 +57,7 @@ class CompiledReads:
         self.timeout = operation_timeout_seconds
         self.plans = PlanCache(schema, size=cache_size)
         assert schema.query_type is not None
-        self.typename = json.dumps(schema.query_type.name).encode()
+        self.typename = orjson.dumps(schema.query_type.name)
         self.answered = 0
         self.fallbacks: Counter[str] = Counter()
 
@@ -131,7 +125,7 @@ class CompiledReads:
     async def _run(self, plan: Plan, bound: Bound, prepared: PreparedOperation) -> Sequence[Any]:
         try:
             async with asyncio.timeout(self.timeout):
-                async with self.database.connection() as connection:
+                async with self.database.driver_connection() as connection:
                     return await _execute(connection, plan.sql, bound.params)
         except TimeoutError:
             logger.warning(
@@ -146,7 +140,7 @@ class CompiledReads:
         formatted = format_execution_error(
             GraphQLError(error.message, original_error=error), request_id
         )
-        return _dumps({"errors": [formatted], "data": None, "extensions": extensions}).encode()
+        return orjson.dumps({"errors": [formatted], "data": None, "extensions": extensions})
 
 
 class _RawJson(Loader):
@@ -159,30 +153,25 @@ class _RawJson(Loader):
 _raw_json_connections: WeakSet[object] = WeakSet()
 
 
-async def _execute(connection: AsyncConnection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+async def _execute(connection: DriverConnection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
     """The statement's one row, run on the driver's own connection.
 
     SQLAlchemy's execution layer cost about 150 us of CPU per request (an eighth of a small
-    read) and adds nothing to one statement whose SQL and parameters are final. Its cursor
-    event still fires, so listeners (statement counters, tracing) see the statement.
+    read) and adds nothing to one statement whose SQL and parameters are final. Where a
+    SQLAlchemy connection wraps the driver's (a test's pinned one), its cursor event fires,
+    so statement counters see the statement.
     """
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    driver = connection.driver
     if driver not in _raw_json_connections:
         # `json` loaded as bytes, once per connection (nothing else reads `json` columns).
         driver.adapters.register_loader("json", _RawJson)
         _raw_json_connections.add(driver)
-    sync = connection.sync_connection
-    assert sync is not None
-    try:
-        async with driver.cursor() as cursor:
-            sync.dispatch.before_cursor_execute(sync, cursor, sql, params, None, False)
-            await cursor.execute(sql, params)
-            row = await cursor.fetchone()
-    except psycopg.Error:
-        if driver.broken:  # what SQLAlchemy would have done: keep it out of the pool
-            await connection.invalidate()
-        raise
+    async with driver.cursor() as cursor:
+        if connection.events is not None:
+            events = connection.events
+            events.dispatch.before_cursor_execute(events, cursor, sql, params, None, False)
+        await cursor.execute(sql, params)
+        row = await cursor.fetchone()
     assert row is not None
     return row
 
@@ -257,6 +246,6 @@ def _body(
         parts += [b',"', root.key.encode(), b'":', b"null" if value is None else value]
     if parts:
         parts[0] = b'"'  # no comma before the first member
-    head = b'{"errors":' + _dumps(errors).encode() + b',"data":{' if errors else b'{"data":{'
-    tail = b'},"extensions":' + _dumps(extensions).encode() + b"}"
+    head = b'{"errors":' + orjson.dumps(errors) + b',"data":{' if errors else b'{"data":{'
+    tail = b'},"extensions":' + orjson.dumps(extensions) + b"}"
     return b"".join([head, *parts, tail])
