@@ -92,7 +92,7 @@ def _json_parameter(request: Request, name: str) -> object:
         return None
     try:
         return loads_strict(value)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise _invalid(f"'{name}' is not valid JSON.") from None
 
 
@@ -146,7 +146,7 @@ async def read_params(
     body = await _read_body(request, max_body_bytes)
     try:
         raw = loads_strict(body)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise _invalid("The request body is not valid JSON.") from None
     if isinstance(raw, list):
         raise _invalid("Batched requests are not supported: send one operation per request.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 __all__ = ["GRAPHQL_RESPONSE_JSON", "JSON", "wants_graphql_response_json", "wants_html"]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -26,6 +28,8 @@ def _accepted(accept: str) -> dict[str, float]:
     return ranges
 
 
+# Clients send a handful of distinct Accept headers, each request again: parse each once.
+@lru_cache(maxsize=128)
 def wants_graphql_response_json(accept: str | None) -> bool:
     """True when the client listed application/graphql-response+json at least as high as
     application/json. A missing Accept or `*/*` gets the legacy application/json."""
@@ -36,6 +40,7 @@ def wants_graphql_response_json(accept: str | None) -> bool:
     return preferred is not None and preferred >= ranges.get(JSON, 0.0)
 
 
+@lru_cache(maxsize=128)
 def wants_html(accept: str | None) -> bool:
     """A browser navigating to the endpoint (GraphiQL), not a GraphQL client."""
     if not accept:
