@@ -11,13 +11,9 @@ Redis failures degrade to "not found" (the client resends the text), never to an
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections import OrderedDict
 from typing import Any, Protocol
-
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from nexus.errors import STATUS_BY_CODE, ErrorCode, NexusError
 
@@ -26,11 +22,9 @@ __all__ = [
     "PersistedQueries",
     "PersistedQueryNotFoundError",
     "PersistedQueryStore",
-    "RedisPersistedQueries",
     "persisted_query_store",
 ]
 
-logger = logging.getLogger("nexus.persisted_queries")
 
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -86,41 +80,14 @@ class MemoryPersistedQueries:
         """Nothing to release."""
 
 
-class RedisPersistedQueries:
-    """Queries shared by every process through Redis, each kept `ttl_seconds` after it
-    was last registered (Redis's own eviction policy bounds the memory)."""
-
-    def __init__(self, url: str, *, ttl_seconds: int = 7 * 86400, timeout: float = 0.5) -> None:
-        self._redis: Redis = Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
-        )
-        self._ttl = ttl_seconds
-
-    @staticmethod
-    def _key(sha256_hash: str) -> str:
-        return f"nexus:apq:{sha256_hash}"
-
-    async def get(self, sha256_hash: str) -> str | None:
-        try:
-            query: str | None = await self._redis.get(self._key(sha256_hash))
-        except RedisError:
-            logger.warning("persisted query store unreachable: answering not found", exc_info=True)
-            return None
-        return query
-
-    async def put(self, sha256_hash: str, query: str) -> None:
-        try:
-            await self._redis.set(self._key(sha256_hash), query, ex=self._ttl)
-        except RedisError:
-            logger.warning("persisted query store unreachable: not remembered", exc_info=True)
-
-    async def aclose(self) -> None:
-        await self._redis.aclose()
-
-
 def persisted_query_store(redis_url: str | None) -> PersistedQueryStore:
-    """Redis when a URL is configured, else this process's memory."""
-    return RedisPersistedQueries(redis_url) if redis_url else MemoryPersistedQueries()
+    """Redis when a URL is configured, else this process's memory. The Redis client is
+    imported only then: it is 23 MB of every worker's memory."""
+    if not redis_url:
+        return MemoryPersistedQueries()
+    from nexus.app.persisted_queries_redis import RedisPersistedQueries  # noqa: PLC0415
+
+    return RedisPersistedQueries(redis_url)
 
 
 def _invalid(message: str) -> NexusError:
