@@ -56,7 +56,11 @@ class Settings(BaseSettings):
     nexus_log_level: str = "INFO"
     nexus_log_format: LogFormat | None = None
     nexus_state_dir: Path = Path(".nexus")
-    nexus_db_pool_size: int = Field(default=10, ge=1)
+    # Per process. Two cores of PostgreSQL are busy with a few statements at once, and each
+    # pooled connection keeps the buffers of the largest result it carried: on the
+    # benchmark's deep reads 10 connections per worker held 10-30 MB more than 4-5, for the
+    # same requests/s.
+    nexus_db_pool_size: int = Field(default=5, ge=1)
     nexus_redis_url: str | None = None
     nexus_graphiql: bool | None = None
     # What one request may ask (README "Security and limits"); refusals are typed errors.

@@ -35,7 +35,7 @@ __all__ = ["Database", "DriverConnection", "create_engine"]
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None
+    url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None
 ) -> AsyncEngine:
     """The process's engine: psycopg 3 async, UTC sessions, and for the API's sessions a
     `statement_timeout` (0 turns it off). Pooled connections the server has closed are
