@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import lexicographic_sort_schema, print_schema
 
+from nexus.graphql.direct_resolvers import call_self_only_methods_directly
 from nexus.graphql.enums import ErrorCode
 from nexus.graphql.mutations import Mutation
 from nexus.graphql.queries import Query
@@ -13,7 +14,9 @@ __all__ = ["build_schema", "export_sdl"]
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, types=[ErrorCode])
+    schema = strawberry.Schema(query=Query, mutation=Mutation, types=[ErrorCode])
+    call_self_only_methods_directly(schema)
+    return schema
 
 
 def export_sdl(schema: strawberry.Schema | None = None) -> str:
