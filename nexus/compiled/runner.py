@@ -167,9 +167,7 @@ async def _execute(connection: DriverConnection, sql: str, params: dict[str, Any
         driver.adapters.register_loader("json", _RawJson)
         _raw_json_connections.add(driver)
     async with driver.cursor() as cursor:
-        if connection.events is not None:
-            events = connection.events
-            events.dispatch.before_cursor_execute(events, cursor, sql, params, None, False)
+        connection.announce(cursor, sql, params)
         await cursor.execute(sql, params)
         row = await cursor.fetchone()
     assert row is not None

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -31,7 +32,7 @@ from sqlalchemy.util import greenlet_spawn
 from nexus.db.faults import typed_database_faults
 from nexus.db.liveness import check_liveness_on_checkout
 
-__all__ = ["Database", "DriverConnection", "create_engine"]
+__all__ = ["Database", "DriverConnection", "Record", "create_engine"]
 
 
 def create_engine(
@@ -60,13 +61,34 @@ def create_engine(
     return engine
 
 
+# A row of a statement run on the driver: a named tuple (`row.id`, `row[0]`).
+Record = Any
+
+
 @dataclass(frozen=True, slots=True)
 class DriverConnection:
-    """A psycopg connection, and the SQLAlchemy connection around it when there is one
-    (a test's pinned connection): its cursor events then fire for statement counters."""
+    """A psycopg connection, the dialect statements are compiled for, and the SQLAlchemy
+    connection around it when there is one (a test's pinned connection): its cursor
+    events then fire for statement counters."""
 
     driver: psycopg.AsyncConnection[Any]
+    dialect: Dialect
     events: Connection | None
+
+    def announce(self, cursor: psycopg.AsyncCursor[Any], sql: str, params: object) -> None:
+        """Fire SQLAlchemy's cursor event for a statement about to run, where there is a
+        SQLAlchemy connection to fire it on."""
+        if self.events is not None:
+            self.events.dispatch.before_cursor_execute(
+                self.events, cursor, sql, params, None, False
+            )
+
+    async def fetch(self, sql: str, params: dict[str, Any]) -> list[Record]:
+        """Every row of one statement whose SQL (in psycopg's paramstyle) is final."""
+        async with self.driver.cursor(row_factory=namedtuple_row) as cursor:
+            self.announce(cursor, sql, params)
+            await cursor.execute(sql, params)
+            return await cursor.fetchall()
 
 
 class Database:
@@ -119,14 +141,16 @@ class Database:
             if self._pinned is not None:
                 async with self._pinned_lock:
                     raw = await self._pinned.get_raw_connection()
-                    yield DriverConnection(raw.driver_connection, self._pinned.sync_connection)
+                    yield DriverConnection(
+                        raw.driver_connection, self.engine.dialect, self._pinned.sync_connection
+                    )
                 return
             async with self._tracked():
                 pooled = await self.engine.raw_connection()
                 driver: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
                 try:
                     await driver.set_autocommit(True)
-                    yield DriverConnection(driver, None)
+                    yield DriverConnection(driver, self.engine.dialect, None)
                 finally:
                     if driver.broken:
                         await greenlet_spawn(pooled.invalidate)

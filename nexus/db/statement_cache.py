@@ -5,8 +5,9 @@ finding its compiled form (the cache key is a walk of the whole tree) cost more 
 PostgreSQL spends answering a loader batch. The read path's statements have a handful of
 shapes; each is built once with named bound parameters (`bindparam("viewer_id")`, …),
 compiled once for the connection's dialect, and from then on only its SQL text and the
-call's values go to the driver (`exec_driver_sql`: no compilation, no type processing;
-psycopg adapts uuids, lists, datetimes and ints itself and returns the same types).
+call's values go to the driver's own connection (no compilation, no type processing, no
+SQLAlchemy execution layer: psycopg adapts uuids, lists, datetimes and ints itself and
+returns the same types, in named tuples).
 
 The text is the same for every call of a shape, so psycopg prepares it server-side after
 a few executions; each shape's generic plan must therefore be a good one (see the
@@ -16,16 +17,16 @@ statement tests).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
-__all__ = ["CompiledStatement", "StatementCache", "fetch_cached"]
+from nexus.db.engine import DriverConnection, Record
+
+__all__ = ["CompiledStatement", "StatementCache", "fetch_cached", "fetch_statement"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,8 @@ class CompiledStatement:
     sql: str
     fixed: dict[str, Any]
 
-    async def fetch(
-        self, connection: AsyncConnection, values: dict[str, Any]
-    ) -> Sequence[Row[Any]]:
-        result = await connection.exec_driver_sql(self.sql, {**self.fixed, **values})
-        return result.all()
+    async def fetch(self, connection: DriverConnection, values: dict[str, Any]) -> list[Record]:
+        return await connection.fetch(self.sql, {**self.fixed, **values})
 
 
 class StatementCache:
@@ -69,12 +67,21 @@ _PROCESS_CACHE = StatementCache()
 
 
 async def fetch_cached(
-    connection: AsyncConnection,
+    connection: DriverConnection,
     key: Hashable,
     build: Callable[[], ClauseElement],
     values: dict[str, Any],
-) -> Sequence[Row[Any]]:
+) -> list[Record]:
     """The rows of the statement of shape `key` (built by `build()` once per process)
     with `values` bound to its named parameters."""
     statement = _PROCESS_CACHE.get(key, build, connection.dialect)
     return await statement.fetch(connection, values)
+
+
+async def fetch_statement(connection: DriverConnection, statement: ClauseElement) -> list[Record]:
+    """The rows of a statement compiled for this call alone (lists of values rendered
+    into it): for the reads whose shape varies with their input (`IN` of pairs, say)."""
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    return await connection.fetch(str(compiled), dict(compiled.params))

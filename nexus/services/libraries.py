@@ -26,9 +26,10 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexus.db.statement_cache import fetch_cached
+from nexus.db.engine import DriverConnection, Record
+from nexus.db.statement_cache import fetch_cached, fetch_statement
 from nexus.db.tables import libraries, library_media, memberships
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.by_ids import by_ids, ids_values
@@ -66,8 +67,8 @@ def visible_libraries(viewer_id: ViewerId) -> Select[Any]:
 
 
 async def get_libraries(
-    *, connection: AsyncConnection, viewer_id: UUID, library_ids: Sequence[UUID]
-) -> dict[UUID, Row[Any]]:
+    *, connection: DriverConnection, viewer_id: UUID, library_ids: Sequence[UUID]
+) -> dict[UUID, Record]:
     """The libraries among `library_ids` that the viewer is a member of, by id."""
     rows = await fetch_cached(
         connection,
@@ -85,13 +86,13 @@ def default_library(viewer_id: ViewerId) -> Select[Any]:
     )
 
 
-async def get_default_library(*, connection: AsyncConnection, viewer_id: UUID) -> Row[Any]:
+async def get_default_library(*, connection: DriverConnection, viewer_id: UUID) -> Record:
     """The viewer's default library (identity made sure it exists before any request)."""
     statement = default_library(viewer_id)
-    row = (await connection.execute(statement)).first()
-    if row is None:
+    rows = await fetch_statement(connection, statement)
+    if not rows:
         raise NexusError(ErrorCode.E_LIBRARY_NOT_FOUND, "Library not found.")
-    return row
+    return rows[0]
 
 
 _LIBRARY_ORDER = (libraries.c.created_at, libraries.c.id)
@@ -107,7 +108,7 @@ LIBRARIES_OF_MEMBER = PagedList(
 
 
 async def list_library_pages_by_member(
-    *, connection: AsyncConnection, viewer_id: UUID, request: PageRequest
+    *, connection: DriverConnection, viewer_id: UUID, request: PageRequest
 ) -> Page:
     """The viewer's libraries, ordered by created_at asc, then id asc."""
     pages = await load_pages(connection, LIBRARIES_OF_MEMBER, [viewer_id], request)
@@ -141,7 +142,7 @@ _LIBRARIES_HOLDING = libraries_holding(VIEWER)
 
 async def list_library_pages_by_media(
     *,
-    connection: AsyncConnection,
+    connection: DriverConnection,
     viewer_id: UUID,
     media_ids: Sequence[UUID],
     request: PageRequest,

@@ -17,9 +17,10 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, literal, select, union
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexus.db.statement_cache import fetch_cached
+from nexus.db.engine import DriverConnection, Record
+from nexus.db.statement_cache import fetch_cached, fetch_statement
 from nexus.db.tables import fragments, libraries, library_media, media, memberships
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.by_ids import by_ids, ids_values
@@ -96,8 +97,8 @@ def readable_fragments(viewer_id: ViewerId) -> Select[Any]:
 
 
 async def get_media(
-    *, connection: AsyncConnection, viewer_id: UUID, media_ids: Sequence[UUID]
-) -> dict[UUID, Row[Any]]:
+    *, connection: DriverConnection, viewer_id: UUID, media_ids: Sequence[UUID]
+) -> dict[UUID, Record]:
     """The media among `media_ids` that the viewer can read, by id."""
     rows = await fetch_cached(
         connection,
@@ -109,11 +110,11 @@ async def get_media(
 
 
 async def get_fragments(
-    *, connection: AsyncConnection, viewer_id: UUID, fragment_ids: Sequence[UUID]
-) -> dict[UUID, Row[Any]]:
+    *, connection: DriverConnection, viewer_id: UUID, fragment_ids: Sequence[UUID]
+) -> dict[UUID, Record]:
     """The fragments among `fragment_ids` whose media the viewer can read, by id."""
     statement = readable_fragments(viewer_id).where(fragments.c.id.in_(fragment_ids))
-    return {row.id: row for row in await connection.execute(statement)}
+    return {row.id: row for row in await fetch_statement(connection, statement)}
 
 
 def media_of_library(viewer_id: ViewerId) -> PagedList:
@@ -147,7 +148,7 @@ _MEDIA_OF_LIBRARY = media_of_library(VIEWER)
 
 async def list_media_pages_by_library(
     *,
-    connection: AsyncConnection,
+    connection: DriverConnection,
     viewer_id: UUID,
     library_ids: Sequence[UUID],
     request: PageRequest,
@@ -170,7 +171,7 @@ FRAGMENTS_OF_MEDIA = PagedList(
 
 
 async def list_fragment_pages_by_media(
-    *, connection: AsyncConnection, media_ids: Sequence[UUID], request: PageRequest
+    *, connection: DriverConnection, media_ids: Sequence[UUID], request: PageRequest
 ) -> dict[UUID, Page]:
     """Per (readable) media, its fragments by idx asc."""
     return await load_pages(connection, FRAGMENTS_OF_MEDIA, media_ids, request)

@@ -18,8 +18,10 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Row, Select, delete, exists, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.engine import DriverConnection, Record
+from nexus.db.statement_cache import fetch_statement
 from nexus.db.tables import libraries, library_media, memberships, users
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.library_access import LockedLibrary, LockMode, lock_library
@@ -58,16 +60,17 @@ def visible_memberships(viewer_id: ViewerId) -> Select[Any]:
 
 async def get_memberships(
     *,
-    connection: AsyncConnection,
+    connection: DriverConnection,
     viewer_id: UUID,
     keys: Sequence[tuple[UUID, UUID]],
-) -> dict[tuple[UUID, UUID], Row[Any]]:
+) -> dict[tuple[UUID, UUID], Record]:
     """The memberships among `keys` ((library id, user id) pairs) of libraries the viewer
     is a member of, by key."""
     statement = visible_memberships(viewer_id).where(
         tuple_(memberships.c.library_id, memberships.c.user_id).in_(keys)
     )
-    return {(row.library_id, row.user_id): row for row in await connection.execute(statement)}
+    rows = await fetch_statement(connection, statement)
+    return {(row.library_id, row.user_id): row for row in rows}
 
 
 def members_of_library(viewer_id: ViewerId) -> PagedList:
@@ -92,7 +95,7 @@ _MEMBERS_OF_LIBRARY = members_of_library(VIEWER)
 
 async def list_member_pages_by_library(
     *,
-    connection: AsyncConnection,
+    connection: DriverConnection,
     viewer_id: UUID,
     library_ids: Sequence[UUID],
     request: PageRequest,

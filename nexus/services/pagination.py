@@ -30,7 +30,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Exists,
-    Row,
     ScalarSelect,
     Select,
     bindparam,
@@ -44,8 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached
 
 __all__ = [
@@ -84,7 +83,7 @@ class PageRequest:
 class Page:
     """One parent's page: its rows in list order and the facts of `PageInfo`."""
 
-    rows: list[Row[Any]] = field(default_factory=list)
+    rows: list[Record] = field(default_factory=list)
     has_next_page: bool = False
     has_previous_page: bool = False
     total_count: int | None = None
@@ -211,7 +210,7 @@ def parent_facts(
 
 
 async def load_pages(
-    connection: AsyncConnection,
+    connection: DriverConnection,
     paged: PagedList,
     parent_ids: Sequence[UUID],
     request: PageRequest,

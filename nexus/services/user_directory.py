@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, select
 
+from nexus.db.engine import DriverConnection, Record
+from nexus.db.statement_cache import fetch_statement
 from nexus.db.tables import users
 from nexus.services.visibility import ViewerId, can_see_user
 
@@ -26,18 +27,18 @@ def visible_users(viewer_id: ViewerId) -> Select[Any]:
 
 
 async def get_users(
-    *, connection: AsyncConnection, user_ids: Sequence[UUID]
-) -> dict[UUID, Row[Any]]:
+    *, connection: DriverConnection, user_ids: Sequence[UUID]
+) -> dict[UUID, Record]:
     """Users by id, unchecked: for users reached through an object the viewer may see
     (a library's owner, a membership's user), who are visible by construction."""
     statement = user_rows().where(users.c.id.in_(user_ids))
-    return {row.id: row for row in await connection.execute(statement)}
+    return {row.id: row for row in await fetch_statement(connection, statement)}
 
 
 async def get_visible_users(
-    *, connection: AsyncConnection, viewer_id: UUID, user_ids: Sequence[UUID]
-) -> dict[UUID, Row[Any]]:
+    *, connection: DriverConnection, viewer_id: UUID, user_ids: Sequence[UUID]
+) -> dict[UUID, Record]:
     """The users among `user_ids` the viewer may see: themselves and anyone who shares a
     library with them."""
     statement = visible_users(viewer_id).where(users.c.id.in_(user_ids))
-    return {row.id: row for row in await connection.execute(statement)}
+    return {row.id: row for row in await fetch_statement(connection, statement)}

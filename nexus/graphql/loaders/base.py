@@ -7,9 +7,9 @@ from abc import abstractmethod
 from collections.abc import Awaitable, Sequence
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
+from nexus.db.engine import DriverConnection
 from nexus.graphql.context import Context
 from nexus.services.pagination import Page, PageRequest
 
@@ -39,11 +39,11 @@ class ContextLoader[K, V](DataLoader[K, V]):
         return await asyncio.shield(batch)
 
     async def _load_on_own_connection(self, keys: list[K]) -> list[V]:
-        async with self.context.database.connection() as connection:
+        async with self.context.database.driver_connection() as connection:
             return await self.load_batch(connection, keys)
 
     @abstractmethod
-    async def load_batch(self, connection: AsyncConnection, keys: list[K]) -> list[V]:
+    async def load_batch(self, connection: DriverConnection, keys: list[K]) -> list[V]:
         """The values of `keys`, in their order."""
 
 
@@ -59,7 +59,7 @@ class PageLoader(ContextLoader[tuple[UUID, PageRequest], Page]):
     one field of the document)."""
 
     async def load_batch(
-        self, connection: AsyncConnection, keys: list[tuple[UUID, PageRequest]]
+        self, connection: DriverConnection, keys: list[tuple[UUID, PageRequest]]
     ) -> list[Page]:
         parents_by_request: dict[PageRequest, list[UUID]] = {}
         for parent_id, request in keys:
@@ -73,6 +73,6 @@ class PageLoader(ContextLoader[tuple[UUID, PageRequest], Page]):
 
     @abstractmethod
     async def load_pages(
-        self, connection: AsyncConnection, parent_ids: Sequence[UUID], request: PageRequest
+        self, connection: DriverConnection, parent_ids: Sequence[UUID], request: PageRequest
     ) -> dict[UUID, Page]:
         """The page of each parent."""

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from nexus.db.engine import DriverConnection, Record
 from nexus.graphql.loaders.base import ContextLoader, PageLoader
 from nexus.services import memberships
 from nexus.services.pagination import Page, PageRequest
@@ -16,13 +13,13 @@ from nexus.services.pagination import Page, PageRequest
 __all__ = ["MemberPageByLibraryLoader", "MembershipByIdLoader"]
 
 
-class MembershipByIdLoader(ContextLoader[tuple[UUID, UUID], Row[Any] | None]):
+class MembershipByIdLoader(ContextLoader[tuple[UUID, UUID], Record | None]):
     """Memberships by (library id, user id), None unless the viewer is a member of the
     library."""
 
     async def load_batch(
-        self, connection: AsyncConnection, keys: list[tuple[UUID, UUID]]
-    ) -> list[Row[Any] | None]:
+        self, connection: DriverConnection, keys: list[tuple[UUID, UUID]]
+    ) -> list[Record | None]:
         rows = await memberships.get_memberships(
             connection=connection, viewer_id=self.context.viewer_id, keys=keys
         )
@@ -33,7 +30,7 @@ class MemberPageByLibraryLoader(PageLoader):
     """Per library, a page of its memberships."""
 
     async def load_pages(
-        self, connection: AsyncConnection, parent_ids: Sequence[UUID], request: PageRequest
+        self, connection: DriverConnection, parent_ids: Sequence[UUID], request: PageRequest
     ) -> dict[UUID, Page]:
         return await memberships.list_member_pages_by_library(
             connection=connection,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import Row
 from strawberry.types import Info
 
+from nexus.db.engine import Record
 from nexus.graphql import cursors
 from nexus.graphql.context import Context
 from nexus.graphql.global_ids import encode_global_id
@@ -46,7 +46,7 @@ class Fragment(Node):
     media_id: strawberry.Private[UUID]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Fragment:
+    def from_row(cls, row: Record) -> Fragment:
         return cls(
             uuid=row.id,
             idx=row.idx,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import Row
 from strawberry.types import Info
 
+from nexus.db.engine import Record
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql import cursors
 from nexus.graphql.context import Context
@@ -66,7 +66,7 @@ class Library(Node):
     owner_user_id: strawberry.Private[UUID]
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Library:
+    def from_row(cls, row: Record) -> Library:
         return cls(
             uuid=row.id,
             name=row.name,

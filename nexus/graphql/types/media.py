@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import Row
 from strawberry.types import Info
 
+from nexus.db.engine import Record
 from nexus.graphql import cursors
 from nexus.graphql.context import Context
 from nexus.graphql.enums import MediaKind, ProcessingStatus
@@ -52,7 +52,7 @@ class Media(Node):
     updated_at: datetime = strawberry.field(description="When the media item last changed.")
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> Media:
+    def from_row(cls, row: Record) -> Media:
         return cls(
             uuid=row.id,
             kind=row.kind,

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import Row
 from strawberry.types import Info
 
+from nexus.db.engine import Record
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql import cursors
 from nexus.graphql.context import Context
@@ -47,7 +47,7 @@ class Membership(Node):
     parent: strawberry.Private[Any] = None
 
     @classmethod
-    def from_row(cls, row: Row[Any], parent: Library | None = None) -> Membership:
+    def from_row(cls, row: Record, parent: Library | None = None) -> Membership:
         return cls(
             role=row.role,
             created_at=row.created_at,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import strawberry
-from sqlalchemy import Row
 
+from nexus.db.engine import Record
 from nexus.graphql.global_ids import encode_global_id
 from nexus.graphql.types.node import Node
 
@@ -30,5 +29,5 @@ class User(Node):
         return strawberry.ID(encode_global_id("User", self.uuid))
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> User:
+    def from_row(cls, row: Record) -> User:
         return cls(uuid=row.id, created_at=row.created_at)
