@@ -55,8 +55,8 @@ class CursorKind:
     parts: tuple[Callable[[str], Any], ...]
 
     def encode(self, *parts: object) -> str:
-        raw = ":".join([self.name, *(str(part) for part in parts)])
-        return base64.b64encode(raw.encode()).decode("ascii")
+        raw = ":".join([self.name, *map(str, parts)])
+        return binascii.b2a_base64(raw.encode(), newline=False).decode("ascii")
 
     def decode(self, cursor: str) -> tuple[Any, ...]:
         """The sort key a cursor of this list stands for; E_INVALID_REQUEST otherwise."""

@@ -12,8 +12,9 @@ __all__ = ["decode_global_id", "decode_node_id", "encode_global_id"]
 
 
 def encode_global_id(type_name: str, *ids: UUID) -> str:
-    raw = ":".join([type_name, *(str(part) for part in ids)])
-    return base64.b64encode(raw.encode()).decode("ascii")
+    # Written for speed: a resolver-path page encodes a hundred of these.
+    raw = f"{type_name}:{ids[0]}" if len(ids) == 1 else ":".join([type_name, *map(str, ids)])
+    return binascii.b2a_base64(raw.encode(), newline=False).decode("ascii")
 
 
 def _invalid(value: object, expected: str) -> NexusError:
