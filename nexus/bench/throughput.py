@@ -36,7 +36,7 @@ from nexus.db.embedded import EmbeddedPostgres
 from nexus.db.engine import create_engine
 from nexus.db.migrations import upgrade
 
-__all__ = ["main"]
+__all__ = ["QUERIES", "main", "read_requests", "seed_database"]
 
 QUERIES = {
     "library_list": LIBRARY_LIST,
@@ -72,7 +72,9 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def _requests(url: str, state_dir: Path) -> dict[str, tuple[list[bytes], list[dict[str, str]]]]:
+def read_requests(url: str, state_dir: Path) -> dict[str, tuple[list[bytes], list[dict[str, str]]]]:
+    """Per read, the request bodies and Authorization headers of the heaviest viewers
+    (tokens signed by the local key in `state_dir`)."""
     with psycopg.connect(_libpq(url)) as connection:
         rows = connection.execute(_PARAMETERS, {"viewers": VIEWERS}).fetchall()
     key = LocalSigningKey.load_or_create(state_dir)
@@ -163,7 +165,8 @@ def _peak_rss_mib(server: ServeProcess) -> float:
     return round(total / 1024, 1)
 
 
-async def _seed(url: str, scale: float) -> None:
+async def seed_database(url: str, scale: float) -> None:
+    """Seed a migrated, empty database at `scale` (1: 1,000 users, 10,000 media) and analyze it."""
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.begin() as connection:
@@ -193,10 +196,10 @@ def _run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     with _database(args, workdir) as (url, log):
         upgrade(url)
         started = time.monotonic()
-        asyncio.run(_seed(url, args.scale))
+        asyncio.run(seed_database(url, args.scale))
         print(f"seeded scale {args.scale} in {time.monotonic() - started:.0f} s", flush=True)
         state_dir = workdir / "state"
-        requests = _requests(url, state_dir)
+        requests = read_requests(url, state_dir)
         results: dict[str, Any] = {}
         compiled = {"NEXUS_COMPILED_READS": str(args.compiled_reads).lower()}
         with serving(url, state_dir, workers=args.workers, settings=compiled) as server:
