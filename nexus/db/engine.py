@@ -1,11 +1,13 @@
 """One async engine per process, sessions per unit of work, and `transaction()`.
 
-`Database` is the only door to PostgreSQL. Production code asks it for a read
-connection (each loader batch gets its own pooled connection, so sibling resolvers can
-run at once) or a transaction (one session, committed on success, rolled back on any
-error). Tests build it over one connection inside an outer transaction instead, so each
-test is rolled back at the end; there, units of work are serialized on that connection
-and transactions become SAVEPOINTs.
+`Database` is the only door to PostgreSQL. Production code asks it for the driver's
+own connection for reads (each loader batch and each compiled read gets its own pooled
+connection, so sibling resolvers can run at once), a SQLAlchemy connection for the few
+reads outside a request's hot path (identity, readiness), or a transaction (one
+session, committed on success, rolled back on any error). Tests build it over one
+connection inside an outer transaction instead, so each test is rolled back at the end;
+there, units of work are serialized on that connection and transactions become
+SAVEPOINTs.
 """
 
 from __future__ import annotations
