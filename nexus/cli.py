@@ -1,4 +1,4 @@
-"""The `nexus` command: dev, serve, migrate, schema export, seed, token."""
+"""The `nexus` command: dev, serve, migrate, rebuild-derived, schema export, seed, token."""
 
 from __future__ import annotations
 
@@ -101,6 +101,17 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
             upgrade(url, args.revision or "head")
 
 
+def cmd_rebuild_derived(_args: argparse.Namespace, settings: Settings) -> None:
+    import psycopg
+
+    with _database_url(settings) as url:
+        libpq = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(libpq, autocommit=True) as connection:
+            row = connection.execute("SELECT rebuild_fragment_json()").fetchone()
+    assert row is not None
+    print(f"fragment_json: {row[0]} copies written", file=sys.stderr)
+
+
 def cmd_schema_export(args: argparse.Namespace, _settings: Settings) -> None:
     from nexus.graphql.schema import export_sdl
 
@@ -186,6 +197,16 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("direction", nargs="?", choices=["up", "down"], default="up")
     migrate.add_argument("revision", nargs="?", help="target revision (default: head / -1)")
     migrate.set_defaults(handler=cmd_migrate)
+
+    rebuild = commands.add_parser(
+        "rebuild-derived",
+        help="recompute the derived tables (after a bulk load that bypassed triggers)",
+        description="Recompute fragment_json, each fragment's texts as JSON for the compiled "
+        "reads, from the fragments; only copies that differ are written. A trigger keeps it "
+        "current; run this after loading data with triggers off (a restore, a COPY under "
+        "session_replication_role = replica).",
+    )
+    rebuild.set_defaults(handler=cmd_rebuild_derived)
 
     schema = commands.add_parser("schema", help="the exported GraphQL SDL")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)

@@ -103,7 +103,10 @@ async def truncate_everything(engine: AsyncEngine) -> None:
     """Remove what a test that commits for real left behind."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE users, libraries, memberships, media, fragments, library_media")
+            text(
+                "TRUNCATE users, libraries, memberships, media, fragments, fragment_json,"
+                " library_media"
+            )
         )
 
 

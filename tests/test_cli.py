@@ -103,6 +103,31 @@ def test_migrate_up_and_down_through_the_cli(create_database: Callable[[str], st
         assert conn.execute("SELECT to_regclass('libraries')").fetchone() == (None,)
 
 
+def test_rebuild_derived_recomputes_the_copies_a_bulk_load_left_out(
+    create_database: Callable[[str], str],
+) -> None:
+    url = create_database("nexus_cli")
+    subprocess.run([*NEXUS, "migrate"], env=_env(DATABASE_URL=url), check=True)  # noqa: S603
+    libpq = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        media = conn.execute(
+            "INSERT INTO media (kind, title) VALUES ('pdf', 'M') RETURNING id"
+        ).fetchone()[0]
+        conn.execute("SET session_replication_role = replica")
+        conn.execute(
+            "INSERT INTO fragments (media_id, idx, canonical_text, html_sanitized)"
+            " VALUES (%s, 0, 'a \"b\"', '<p>a</p>')",
+            (media,),
+        )
+    result = subprocess.run(  # noqa: S603
+        [*NEXUS, "rebuild-derived"], env=_env(DATABASE_URL=url), check=True, capture_output=True
+    )
+    assert b"fragment_json: 1 copies written" in result.stderr
+    with psycopg.connect(libpq) as conn:
+        copy = conn.execute("SELECT canonical_text::text FROM fragment_json").fetchall()
+    assert copy == [('"a \\"b\\""',)]
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Table
 
 from nexus.db.tables import fragments, libraries, media, memberships, users
 from nexus.graphql import cursors
@@ -49,9 +50,14 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A scalar: the row's column, formatted as the field's GraphQL type serializes."""
+    """A scalar: the row's column, formatted as the field's GraphQL type serializes.
+
+    `stored_json` finds the column's JSON encoding where one is kept (long texts), given
+    the row's id: PostgreSQL copies it into the response instead of escaping the text.
+    """
 
     name: str
+    stored_json: Callable[[ColumnElement[Any]], ScalarSelect[Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,7 @@ LIBRARIES = Source(libraries, library_service.visible_libraries)
 MEDIA = Source(media, media_service.readable_media)
 FRAGMENTS = Source(fragments, media_service.readable_fragments)
 MEMBERSHIPS = Source(memberships, membership_service.visible_memberships)
+STORED_JSON = media_service.stored_fragment_json
 
 OBJECTS: dict[str, dict[str, FieldSpec]] = {
     "User": {"id": GlobalId("User"), "uuid": Column("id"), "createdAt": Column("created_at")},
@@ -134,8 +141,8 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "id": GlobalId("Fragment"),
         "uuid": Column("id"),
         "idx": Column("idx"),
-        "htmlSanitized": Column("html_sanitized"),
-        "canonicalText": Column("canonical_text"),
+        "htmlSanitized": Column("html_sanitized", partial(STORED_JSON, "html_sanitized")),
+        "canonicalText": Column("canonical_text", partial(STORED_JSON, "canonical_text")),
         "createdAt": Column("created_at"),
         "media": Link("Media", MEDIA, ("media_id",)),
     },

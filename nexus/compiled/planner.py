@@ -102,7 +102,12 @@ class _Planner(PlannerBase):
         if spec is None:
             raise NotCompilableError(f"field {type_name}.{field.name}")
         if isinstance(spec, catalog.Column):
-            return self.scalar(field, row.c[spec.name])
+            value = self.scalar(field, row.c[spec.name])
+            if spec.stored_json is None:
+                return value
+            # The kept encoding, or the text encoded now where none is kept.
+            stored = row.correlated(spec.stored_json(row.c["id"]))
+            return func.coalesce(stored, func.to_json(value))
         if isinstance(spec, catalog.GlobalId):
             return encoding.global_id(spec.type_name, *(row.c[name] for name in spec.columns))
         if isinstance(spec, catalog.Link):

@@ -1,4 +1,4 @@
-"""The tables of migration 0001, as SQLAlchemy Core objects for building statements."""
+"""The tables of the migrations, as SQLAlchemy Core objects for building statements."""
 
 from __future__ import annotations
 
@@ -18,9 +18,18 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSON, UUID
 
-__all__ = ["fragments", "libraries", "library_media", "media", "memberships", "metadata", "users"]
+__all__ = [
+    "fragment_json",
+    "fragments",
+    "libraries",
+    "library_media",
+    "media",
+    "memberships",
+    "metadata",
+    "users",
+]
 
 metadata = MetaData()
 
@@ -125,4 +134,19 @@ library_media = Table(
     ),
     _timestamp("created_at"),
     PrimaryKeyConstraint("library_id", "media_id", name="pk_library_media"),
+)
+
+# Migration 0003: derived, kept by a trigger. Each fragment's texts as JSON strings, so a
+# compiled read copies them into its JSON instead of escaping them.
+fragment_json = Table(
+    "fragment_json",
+    metadata,
+    Column(
+        "fragment_id",
+        UUID(as_uuid=True),
+        ForeignKey("fragments.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    Column("canonical_text", JSON, nullable=False),
+    Column("html_sanitized", JSON, nullable=False),
 )

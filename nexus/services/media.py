@@ -15,13 +15,24 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, literal, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    delete,
+    exists,
+    literal,
+    select,
+    union,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached, fetch_statement
-from nexus.db.tables import fragments, libraries, library_media, media, memberships
+from nexus.db.tables import fragment_json, fragments, libraries, library_media, media, memberships
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.by_ids import by_ids, ids_values
 from nexus.services.library_access import LockMode, lock_library
@@ -42,6 +53,7 @@ __all__ = [
     "readable_fragments",
     "readable_media",
     "remove_media_from_library",
+    "stored_fragment_json",
 ]
 
 
@@ -79,6 +91,13 @@ FRAGMENT_COLUMNS = (
     fragments.c.html_sanitized,
     fragments.c.created_at,
 )
+
+
+def stored_fragment_json(column: str, fragment_id: ColumnElement[UUID]) -> ScalarSelect[Any]:
+    """The fragment's text column (`html_sanitized`, `canonical_text`) as a JSON string,
+    as `fragment_json` keeps it (migration 0003); null where no copy is kept."""
+    stored = fragment_json.c[column]
+    return select(stored).where(fragment_json.c.fragment_id == fragment_id).scalar_subquery()
 
 
 def media_not_found() -> NexusError:

@@ -26,7 +26,7 @@ def test_0002_adds_the_access_path_indexes_and_reverts_cleanly(
     upgrade(url, "0001_slice0_schema")
     before = _indexes(url)
     assert not INDEXES & before.keys()
-    upgrade(url)
+    upgrade(url, "0002_access_path_indexes")
     after = _indexes(url)
     assert after.keys() - before.keys() == INDEXES
     assert (

@@ -9,7 +9,15 @@ import pytest
 
 from nexus.db.migrations import downgrade, upgrade
 
-OUR_TABLES = {"users", "libraries", "memberships", "media", "fragments", "library_media"}
+OUR_TABLES = {
+    "users",
+    "libraries",
+    "memberships",
+    "media",
+    "fragments",
+    "library_media",
+    "fragment_json",
+}
 
 
 def _connect(url: str) -> psycopg.Connection:

@@ -93,7 +93,10 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     yield engine
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE users, libraries, memberships, media, fragments, library_media")
+            text(
+                "TRUNCATE users, libraries, memberships, media, fragments, fragment_json,"
+                " library_media"
+            )
         )
 
 
