@@ -1,8 +1,9 @@
 """One async engine per process, sessions per unit of work, and `transaction()`.
 
 `Database` is the only door to PostgreSQL. Production code asks it for the driver's
-own connection for reads (each loader batch and each compiled read gets its own pooled
-connection, so sibling resolvers can run at once), a SQLAlchemy connection for the few
+own connection for reads (each loader batch and each compiled read gets its own
+connection from the read pool, `nexus.db.read_pool`, so sibling resolvers can run at
+once), a SQLAlchemy connection for the few
 reads outside a request's hot path (identity, readiness), or a transaction (one
 session, committed on success, rolled back on any error). Tests build it over one
 connection inside an outer transaction instead, so each test is rolled back at the end;
@@ -20,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -29,10 +31,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import greenlet_spawn
 
 from nexus.db.faults import typed_database_faults
 from nexus.db.liveness import check_liveness_on_checkout
+from nexus.db.read_pool import ReadPool
 
 __all__ = ["Database", "DriverConnection", "Record", "create_engine"]
 
@@ -41,7 +43,8 @@ def create_engine(
     url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None
 ) -> AsyncEngine:
     """The process's engine: psycopg 3 async, UTC sessions, and for the API's sessions a
-    `statement_timeout` (0 turns it off). Pooled connections the server has closed are
+    `statement_timeout` (0 turns it off), set in the URL so that the read pool's
+    connections are the same. Pooled connections the server has closed are
     replaced at checkout without a round trip (`nexus.db.liveness`), not pre-pinged.
 
     The pool has a fixed size: a request finding every connection busy waits for one (up to
@@ -53,11 +56,10 @@ def create_engine(
     if statement_timeout_ms is not None:
         options += f" -c statement_timeout={int(statement_timeout_ms)}"
     engine = create_async_engine(
-        url,
+        make_url(url).update_query_dict({"options": options, "connect_timeout": "5"}),
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=5,
-        connect_args={"options": options, "connect_timeout": 5},
     )
     check_liveness_on_checkout(engine)
     return engine
@@ -103,6 +105,11 @@ class Database:
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._pinned = pinned
         self._pinned_lock = asyncio.Lock()
+        url = engine.url
+        conninfo = make_conninfo(
+            **url.translate_connect_args(username="user", database="dbname"), **url.query
+        )
+        self.read_pool = ReadPool(conninfo, size=engine.pool.size())
         # Connections and sessions out of the pool right now; dispose() waits for them.
         self._in_use = 0
         self._all_returned = asyncio.Event()
@@ -131,14 +138,8 @@ class Database:
 
     @asynccontextmanager
     async def driver_connection(self) -> AsyncIterator[DriverConnection]:
-        """The driver's own connection from the same pool, in autocommit, for a statement
-        whose SQL and parameters are final (the compiled reads).
-
-        SQLAlchemy's Connection around a pooled connection cost about 250 us of CPU per
-        checkout and return (measured in-process), a fifth of a small compiled read; the
-        pool's own checkout (its events, the liveness check) costs 100. A connection that
-        broke is invalidated rather than handed back.
-        """
+        """The driver's own connection from the read pool, in autocommit, for a statement
+        whose SQL and parameters are final (the loaders' batches, the compiled reads)."""
         with typed_database_faults():
             if self._pinned is not None:
                 async with self._pinned_lock:
@@ -147,19 +148,8 @@ class Database:
                         raw.driver_connection, self.engine.dialect, self._pinned.sync_connection
                     )
                 return
-            async with self._tracked():
-                pooled = await self.engine.raw_connection()
-                driver: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
-                try:
-                    await driver.set_autocommit(True)
-                    yield DriverConnection(driver, self.engine.dialect, None)
-                finally:
-                    if driver.broken:
-                        await greenlet_spawn(pooled.invalidate)
-                    else:
-                        # Pooled connections are not in autocommit for SQLAlchemy's units.
-                        await driver.set_autocommit(False)
-                    await greenlet_spawn(pooled.close)
+            async with self._tracked(), self.read_pool.connection() as driver:
+                yield DriverConnection(driver, self.engine.dialect, None)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -192,4 +182,5 @@ class Database:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_seconds):
                 await self._all_returned.wait()
+        await self.read_pool.close()
         await self.engine.dispose()

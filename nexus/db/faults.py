@@ -16,6 +16,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from sqlalchemy import exc as sa_exc
 
+from nexus.db.read_pool import ReadPoolTimeoutError
 from nexus.errors import ErrorCode, NexusError
 
 __all__ = ["database_fault", "typed_database_faults"]
@@ -25,7 +26,7 @@ logger = logging.getLogger("nexus.db")
 
 def database_fault(error: BaseException) -> NexusError | None:
     """The typed error a database failure stands for, or None when it is not one."""
-    if isinstance(error, sa_exc.TimeoutError):
+    if isinstance(error, sa_exc.TimeoutError | ReadPoolTimeoutError):
         return NexusError(ErrorCode.E_UNAVAILABLE, "The database has no connection free.")
     cause = error.orig if isinstance(error, sa_exc.DBAPIError) else error
     if isinstance(cause, pg_errors.QueryCanceled):

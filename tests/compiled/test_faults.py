@@ -74,6 +74,7 @@ async def test_a_statement_past_statement_timeout_is_e_timeout(
         data = await api.data(QUERY, user=user)
         assert data["viewer"]["libraries"]["totalCount"] == 1
         assert database.engine.pool.checkedout() == 0
+        assert database.read_pool.in_use == 0
 
 
 async def test_a_backend_killed_mid_statement_is_e_unavailable_and_replaced(
@@ -104,6 +105,7 @@ async def test_a_backend_killed_mid_statement_is_e_unavailable_and_replaced(
         data = await api.data(QUERY, user=user)
         assert data["viewer"]["libraries"]["totalCount"] == 1
         assert database.engine.pool.checkedout() == 0
+        assert database.read_pool.in_use == 0
     # The broken connection was discarded, not handed back to the pool to fail its reset.
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
@@ -128,3 +130,4 @@ async def test_the_operation_time_limit_cancels_the_statement_in_postgresql(
         data = await api.data(QUERY, user=user)
         assert data["viewer"]["libraries"]["totalCount"] == 1
         assert database.engine.pool.checkedout() == 0
+        assert database.read_pool.in_use == 0

@@ -45,3 +45,26 @@ async def test_a_read_sends_its_statement_and_nothing_else(database_url: str) ->
         assert status.name == "IDLE"
     finally:
         await database.dispose()
+
+
+async def _read_backend_pid(database: Database) -> int:
+    async with database.driver_connection() as connection:
+        [row] = await connection.fetch("SELECT pg_backend_pid() AS pid", {})
+        return int(row.pid)
+
+
+async def test_a_read_connection_the_server_closed_is_replaced_at_checkout(
+    database_url: str,
+) -> None:
+    database = Database(create_engine(database_url, pool_size=1))
+    try:
+        pid = await _read_backend_pid(database)
+        assert await _read_backend_pid(database) == pid  # kept and reused
+        libpq_url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        async with await psycopg.AsyncConnection.connect(libpq_url, autocommit=True) as admin:
+            await admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        assert await _read_backend_pid(database) != pid
+        assert database.read_pool.opened == 2
+        assert database.read_pool.in_use == 0
+    finally:
+        await database.dispose()

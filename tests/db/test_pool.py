@@ -1,10 +1,9 @@
-"""The connection pool under more concurrent requests than it holds connections."""
+"""The read pool under more concurrent requests than it holds connections."""
 
 from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nexus.app import create_app
@@ -24,8 +23,6 @@ async def test_requests_beyond_the_pool_wait_for_a_connection_instead_of_opening
     # most requests paid a new PostgreSQL backend.
     assert settings.database_url is not None
     database = Database(create_engine(settings.database_url, pool_size=POOL_SIZE))
-    opened: list[object] = []
-    event.listen(database.engine.sync_engine.pool, "connect", lambda *args: opened.append(args))
     app = create_app(settings, database=database)
     try:
         async with lifespan(app), Api.over(app, identity) as api:
@@ -36,4 +33,26 @@ async def test_requests_beyond_the_pool_wait_for_a_connection_instead_of_opening
                 assert answers[0]["viewer"]["libraries"]["totalCount"] == 1
     finally:
         await truncate_everything(engine)
-    assert 1 <= len(opened) <= POOL_SIZE
+    assert 1 <= database.read_pool.opened <= POOL_SIZE
+
+
+async def test_a_read_finding_every_connection_busy_past_the_timeout_is_e_unavailable(
+    settings: Settings, identity: IdentityProvider, engine: AsyncEngine
+) -> None:
+    assert settings.database_url is not None
+    database = Database(create_engine(settings.database_url, pool_size=1))
+    database.read_pool.timeout = 0.2
+    app = create_app(settings, database=database)
+    try:
+        async with lifespan(app), Api.over(app, identity) as api:
+            user = await api.new_user()
+            async with database.driver_connection():  # the only read connection, held
+                body = (await api.post(LIBRARIES, user=user)).json()
+            assert body["data"] is None
+            assert body["errors"][0]["extensions"] == {"code": "E_UNAVAILABLE", "status": 503}
+            assert body["errors"][0]["message"] == "The database has no connection free."
+            # Given back, it serves the next request.
+            assert (await api.data(LIBRARIES, user=user))["viewer"]["libraries"]["totalCount"] == 1
+            assert database.read_pool.in_use == 0
+    finally:
+        await truncate_everything(engine)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from nexus.app import create_app
 from nexus.bench.operations import DEEP, LIBRARY_LIST, LIBRARY_PAGE, READER
 from nexus.config import Settings
+from nexus.db.engine import Database
 from tests.factories import create_media, default_library_id, put_media
 from tests.helpers import Api, lifespan
 from tests.identity import IdentityProvider
@@ -39,9 +40,12 @@ class WireTrace:
         self.files: list[IO[str]] = []
 
     def attach(self, dbapi_connection: Any, _record: object) -> None:
+        self.attach_driver(dbapi_connection.driver_connection)
+
+    def attach_driver(self, driver: Any) -> None:
         sink = (self.directory / f"conn-{len(self.files)}.trace").open("w")
         self.files.append(sink)
-        pgconn = dbapi_connection.driver_connection.pgconn
+        pgconn = driver.pgconn
         pgconn.trace(sink.fileno())
         pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
 
@@ -62,12 +66,16 @@ class WireTrace:
 
 
 @contextmanager
-def traced(engine: AsyncEngine, directory: Path) -> Iterator[WireTrace]:
+def traced(database: Database, directory: Path) -> Iterator[WireTrace]:
+    """Every connection of the engine's pool and of the read pool, traced."""
     trace = WireTrace(directory)
+    engine = database.engine
     event.listen(engine.sync_engine, "connect", trace.attach)
+    database.read_pool.on_connect.append(trace.attach_driver)
     try:
         yield trace
     finally:
+        database.read_pool.on_connect.remove(trace.attach_driver)
         event.remove(engine.sync_engine, "connect", trace.attach)
         for sink in trace.files:
             sink.close()
@@ -78,8 +86,8 @@ async def resolver_path_api(
     settings: Settings, identity: IdentityProvider, tmp_path: Path
 ) -> AsyncIterator[tuple[Api, WireTrace]]:
     app = create_app(settings.model_copy(update={"nexus_compiled_reads": False}))
-    engine = app.app.state.database.engine  # type: ignore[attr-defined]
-    with traced(engine, tmp_path) as trace:
+    database = app.app.state.database  # type: ignore[attr-defined]
+    with traced(database, tmp_path) as trace:
         async with lifespan(app), Api.over(app, identity) as api:
             yield api, trace
 
