@@ -71,12 +71,15 @@ DEFAULT_PAGE_SIZE = 100
 class PageRequest:
     """The first `first` rows after the row whose sort key is `after` (None: from the start).
 
-    `with_total` asks for the parent's row count as well. Hashable: loaders group by it.
+    `with_total` asks for the parent's row count as well; `omit` names columns of the
+    list's rows the caller will not read (large texts nobody selected), left out of the
+    statement. Hashable: loaders group by it.
     """
 
     first: int = DEFAULT_PAGE_SIZE
     after: tuple[Any, ...] | None = None
     with_total: bool = False
+    omit: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -131,10 +134,14 @@ def page_rows(
     *,
     after: Sequence[ColumnElement[Any]] | None,
     limit: ColumnElement[int],
+    omit: frozenset[str] = frozenset(),
 ) -> Select[Any]:
     """One parent's rows after the cursor `after` (None: from the start), in list order,
-    at most `limit` of them."""
+    at most `limit` of them, without the columns named in `omit`."""
     rows = paged.rows(parent_id)
+    if omit:
+        kept = [c for c in rows.selected_columns if c.name not in omit]
+        rows = rows.with_only_columns(*kept, maintain_column_froms=True)
     if after is not None:
         rows = rows.where(after_condition(paged, after, strictly=True))
     order = [c.desc() for c in paged.key] if paged.descending else list(paged.key)
@@ -170,7 +177,8 @@ def page_statement(
     parent_id = parents.c.id
     after = bind_after(paged.key, request.after) if request.after is not None else None
     limit = bindparam("page_limit", request.first + 1)
-    page = page_rows(paged, parent_id, after=after, limit=limit).lateral("page")
+    page = page_rows(paged, parent_id, after=after, limit=limit, omit=request.omit)
+    page = page.lateral("page")
     columns: list[Any] = [parent_id.label("page_parent_id")]
     source: Any = parents
     facts = parent_facts(paged, parent_id, after=after, with_total=request.with_total)
@@ -231,7 +239,7 @@ async def load_pages(
     first_row_column = 1 + request.with_total + after
     rows = await fetch_cached(
         connection,
-        (paged, after, request.with_total),
+        (paged, after, request.with_total, request.omit),
         lambda: page_statement(paged, parent_ids, request),
         values,
     )

@@ -213,3 +213,31 @@ async def test_a_mutation_payload_reads_fresh_state_through_loaders(
         "members": {"totalCount": 1},
     }
     assert statements.count == 3 + 2  # the mutation, then owner and members levels
+
+
+async def test_a_page_of_fragments_loads_only_the_long_texts_its_selection_reads(
+    api, connection, statements
+) -> None:
+    user = await api.new_user()
+    media_id = await create_media(connection, fragment_count=2)
+    await put_media(connection, await default_library_id(connection, user), media_id)
+    variables = {"id": global_id("Media", media_id)}
+    page = "query ($id: ID!) { media(id: $id) { fragments(first: 5) { edges { node { %s } } } } }"
+    cases = [
+        (page % "htmlSanitized", {"html_sanitized"}),
+        (page % "canonicalText", {"canonical_text"}),
+        (page % "idx", set()),
+        # Through named and inline fragments, under an alias.
+        (page % "...F" + " fragment F on Fragment { text: canonicalText }", {"canonical_text"}),
+        (
+            page % "... on Node { ... on Fragment { htmlSanitized canonicalText } }",
+            {"html_sanitized", "canonical_text"},
+        ),
+    ]
+    for query, columns in cases:
+        statements.reset()
+        data = await api.data(query, variables, user=user)
+        assert len(data["media"]["fragments"]["edges"]) == 2
+        [statement] = [s for s in statements.statements if "page_parents" in s]
+        loaded = {c for c in ("html_sanitized", "canonical_text") if f"fragments.{c}" in statement}
+        assert loaded == columns, query

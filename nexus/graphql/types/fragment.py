@@ -24,7 +24,11 @@ from nexus.services.pagination import Page
 if TYPE_CHECKING:
     from nexus.graphql.types.media import Media
 
-__all__ = ["Fragment", "FragmentConnection", "FragmentEdge", "fragment_connection"]
+__all__ = ["LONG_TEXTS", "Fragment", "FragmentConnection", "FragmentEdge", "fragment_connection"]
+
+# The fields that read a fragment's long text columns: a page of fragments loads only
+# those its selection reads (`page_request`).
+LONG_TEXTS = {"htmlSanitized": "html_sanitized", "canonicalText": "canonical_text"}
 
 
 @strawberry.type(
@@ -50,8 +54,9 @@ class Fragment(Node):
         return cls(
             uuid=row.id,
             idx=row.idx,
-            html_sanitized=row.html_sanitized,
-            canonical_text=row.canonical_text,
+            # Absent from a page that nobody reads them from (None, should it be read).
+            html_sanitized=getattr(row, "html_sanitized", None),  # type: ignore[arg-type]
+            canonical_text=getattr(row, "canonical_text", None),  # type: ignore[arg-type]
             created_at=row.created_at,
             media_id=row.media_id,
         )

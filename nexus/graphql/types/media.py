@@ -73,7 +73,7 @@ class Media(Node):
     async def fragments(
         self, info: Info[Context, None], first: First = 100, after: After = strawberry.UNSET
     ) -> Annotated[FragmentConnection, strawberry.lazy("nexus.graphql.types.fragment")]:
-        request = page_request(info, first, after, cursors.FRAGMENTS)
+        request = page_request(info, first, after, cursors.FRAGMENTS, fragment_types.LONG_TEXTS)
         page = await loader(info.context, FragmentPageByMediaLoader).load((self.uuid, request))
         return fragment_types.fragment_connection(page)
 
