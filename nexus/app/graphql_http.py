@@ -263,7 +263,10 @@ class GraphQLEndpoint:
             if body is not None:
                 return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
         context = Context(viewer_id=viewer_id, database=self.database, request_id=request_id)
-        result = await self.executor.execute(prepared, params.variables, context)
+        try:
+            result = await self.executor.execute(prepared, params.variables, context)
+        finally:
+            context.close()
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_execution_error(e, request_id) for e in result.errors]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from abc import abstractmethod
 from collections.abc import Awaitable, Sequence
 from uuid import UUID
@@ -20,7 +21,10 @@ class ContextLoader[K, V](DataLoader[K, V]):
     """A loader of one request: each batch on its own connection, for the viewer."""
 
     def __init__(self, context: Context) -> None:
-        super().__init__(load_fn=self._load)
+        # A bound method would make every loader a reference cycle with itself, and its
+        # cache (every page and row of the request) garbage only a full collection frees.
+        load = weakref.WeakMethod(self._load)
+        super().__init__(load_fn=lambda keys: load()(keys))  # type: ignore[misc]  # noqa: PLW0108 (the weak reference is the point)
         self.context = context
 
     def load(self, key: K) -> Awaitable[V]:
