@@ -29,18 +29,20 @@ def _fragment(db: psycopg.Connection, idx: int, text: str) -> object:
     ).fetchone()[0]
 
 
+def _by_fragment(db: psycopg.Connection, sql: str) -> dict[object, tuple[str, str]]:
+    return {row[0]: (row[1], row[2]) for row in db.execute(sql).fetchall()}
+
+
 def _copies(db: psycopg.Connection) -> dict[object, tuple[str, str]]:
-    rows = db.execute(
-        "SELECT fragment_id, canonical_text::text, html_sanitized::text FROM fragment_json"
-    ).fetchall()
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return _by_fragment(
+        db, "SELECT fragment_id, canonical_text::text, html_sanitized::text FROM fragment_json"
+    )
 
 
 def _expected(db: psycopg.Connection) -> dict[object, tuple[str, str]]:
-    rows = db.execute(
-        "SELECT id, to_json(canonical_text)::text, to_json(html_sanitized)::text FROM fragments"
-    ).fetchall()
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return _by_fragment(
+        db, "SELECT id, to_json(canonical_text)::text, to_json(html_sanitized)::text FROM fragments"
+    )
 
 
 def test_the_copies_follow_every_insert_update_and_delete_of_a_fragment(
