@@ -14,11 +14,14 @@ from collections.abc import Callable
 from operator import attrgetter
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-__all__ = ["call_self_only_methods_directly"]
+__all__ = ["call_self_only_methods_directly", "direct_method"]
+
+# The field's extensions keep the method, for `direct_execution`.
+_DIRECT_METHOD = "nexus.direct_method"
 
 
 def _direct(method: Callable[[object], object]) -> Callable[[object, GraphQLResolveInfo], object]:
@@ -57,5 +60,11 @@ def call_self_only_methods_directly(schema: strawberry.Schema) -> int:
             method = _self_only_method(definition)
             if method is not None:
                 graphql_field.resolve = _direct(method)
+                graphql_field.extensions[_DIRECT_METHOD] = method
                 changed += 1
     return changed
+
+
+def direct_method(field: GraphQLField) -> Callable[[object], object] | None:
+    """The method or attribute getter that resolves `field`, if it is direct."""
+    return (field.extensions or {}).get(_DIRECT_METHOD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import lexicographic_sort_schema, print_schema
 
+from nexus.graphql.direct_execution import DirectExecutionContext
 from nexus.graphql.direct_resolvers import call_self_only_methods_directly
 from nexus.graphql.enums import ErrorCode
 from nexus.graphql.mutations import Mutation
@@ -14,7 +15,12 @@ __all__ = ["build_schema", "export_sdl"]
 
 
 def build_schema() -> strawberry.Schema:
-    schema = strawberry.Schema(query=Query, mutation=Mutation, types=[ErrorCode])
+    schema = strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[ErrorCode],
+        execution_context_class=DirectExecutionContext,
+    )
     call_self_only_methods_directly(schema)
     return schema
 
