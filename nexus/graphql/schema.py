@@ -6,7 +6,7 @@ import strawberry
 from graphql import lexicographic_sort_schema, print_schema
 
 from nexus.graphql.direct_execution import DirectExecutionContext
-from nexus.graphql.direct_resolvers import call_self_only_methods_directly
+from nexus.graphql.direct_resolvers import call_resolvers_directly
 from nexus.graphql.enums import ErrorCode
 from nexus.graphql.mutations import Mutation
 from nexus.graphql.queries import Query
@@ -21,7 +21,7 @@ def build_schema() -> strawberry.Schema:
         types=[ErrorCode],
         execution_context_class=DirectExecutionContext,
     )
-    call_self_only_methods_directly(schema)
+    call_resolvers_directly(schema)
     return schema
 
 

@@ -1,10 +1,11 @@
-"""Direct subtrees completed in one pass (nexus.graphql.direct_execution) answer exactly
-what graphql-core's field-by-field execution answers: the same data in the same key
-order, and for every malformed value the same errors with the same paths and locations.
+"""Resolvers called directly (nexus.graphql.direct_resolvers) and direct subtrees
+completed in one pass (nexus.graphql.direct_execution) answer exactly what Strawberry's
+resolver chain and graphql-core's field-by-field execution answer: the same data in the
+same key order, and for every malformed value the same errors with the same paths and
+locations.
 
-One schema of fixture types is executed twice through our executor, once with
-DirectExecutionContext and once with Strawberry's own execution context; both have
-their direct resolvers installed, so only the execution differs.
+One schema of fixture types is executed twice through our executor: as we build ours
+(direct resolvers, DirectExecutionContext), and as Strawberry builds it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 import strawberry
 
 from nexus.graphql.direct_execution import DirectExecutionContext
-from nexus.graphql.direct_resolvers import call_self_only_methods_directly
+from nexus.graphql.direct_resolvers import call_resolvers_directly
 from nexus.graphql.execution import GraphQLExecutor
 
 
@@ -63,6 +64,12 @@ class Box:
     @strawberry.field
     def size(self, times: int = 1) -> int:
         return len(self.edges) * times
+
+    @strawberry.field
+    def describe(
+        self, info: strawberry.Info, prefix: str | None = strawberry.UNSET, count: int | None = 2
+    ) -> str:
+        return f"{info.field_name} {info.path.as_list()} {prefix!r} {count} {len(self.tags)}"
 
 
 @dataclass
@@ -111,14 +118,16 @@ class CountingDirectExecutionContext(DirectExecutionContext):
         return super().execute_field(*args)
 
 
-def _executor(execution_context_class: type[DirectExecutionContext] | None) -> GraphQLExecutor:
-    schema = strawberry.Schema(query=Query, execution_context_class=execution_context_class)
-    call_self_only_methods_directly(schema)
+def _executor(direct: bool) -> GraphQLExecutor:
+    if not direct:
+        return GraphQLExecutor(strawberry.Schema(query=Query))
+    schema = strawberry.Schema(query=Query, execution_context_class=CountingDirectExecutionContext)
+    call_resolvers_directly(schema)
     return GraphQLExecutor(schema)
 
 
-DIRECT = _executor(CountingDirectExecutionContext)
-GENERIC = _executor(None)
+DIRECT = _executor(direct=True)
+GENERIC = _executor(direct=False)
 
 SELECTION = """
   __typename
@@ -129,6 +138,18 @@ QUERIES = {
     "plain": f"query($case: String!) {{ box(case: $case) {{ {SELECTION} }} }}",
     "mixed": f"query($case: String!) {{ box(case: $case) {{ later {SELECTION} size(times: 2) }} }}",
     "sync_generic": f"query($case: String!) {{ box(case: $case) {{ size {SELECTION} }} }}",
+    "arguments": """
+      query($case: String!, $prefix: String) {
+        box(case: $case) {
+          describe
+          null: describe(prefix: null, count: null)
+          given: describe(prefix: "p", count: 5)
+          variable: describe(prefix: $prefix)
+          size(times: 3)
+          later
+        }
+      }
+    """,
     "aliases_and_fragments": """
       query($case: String!, $yes: Boolean = true, $no: Boolean = false) {
         box(case: $case) {
@@ -185,6 +206,7 @@ async def test_malformed_values_are_reported_with_their_paths() -> None:
         ("plain", 1),
         ("mixed", 3),
         ("sync_generic", 2),
+        ("arguments", 7),
         ("aliases_and_fragments", 1),
         ("two_boxes", 3),
     ],
