@@ -21,6 +21,7 @@ from graphql import (
 from strawberry.types import Info
 
 from nexus.errors import ErrorCode, NexusError
+from nexus.graphql.context import Context
 from nexus.graphql.cursors import CursorKind
 from nexus.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
@@ -40,7 +41,7 @@ After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)
 
 
 def page_request(
-    info: Info[Any, Any],
+    info: Info[Context, Any],
     first: int | None,
     after: str | None,
     kind: CursorKind,
@@ -56,17 +57,33 @@ def page_request(
     """
     first, after_key = decode_page(first, after, kind)
     raw = info._raw_info
-    selection_sets = [node.selection_set for node in raw.field_nodes]
-    omit = frozenset()
+    # The same field of every node of a list has the same selection: it is read once.
+    known = info.context.page_selections
+    key = tuple(map(id, raw.field_nodes))
+    selection = known.get(key)
+    if selection is None:
+        selection = known[key] = _page_selection(raw.field_nodes, raw.fragments, large_columns)
+    with_total, omit = selection
+    return PageRequest(first=first, after=after_key, with_total=with_total, omit=omit)
+
+
+def _page_selection(
+    field_nodes: list[FieldNode],
+    fragments: dict[str, FragmentDefinitionNode],
+    large_columns: Mapping[str, str] | None,
+) -> tuple[bool, frozenset[str]]:
+    """Whether the connection's selection reads `totalCount`, and the large columns of
+    its nodes it does not read."""
+    selection_sets = [node.selection_set for node in field_nodes]
+    omit: frozenset[str] = frozenset()
     if large_columns:
-        nodes = _children(_children(selection_sets, "edges", raw.fragments), "node", raw.fragments)
+        nodes = _children(_children(selection_sets, "edges", fragments), "node", fragments)
         omit = frozenset(
             column
             for name, column in large_columns.items()
-            if not any(_selects(node, name, raw.fragments) for node in nodes)
+            if not any(_selects(node, name, fragments) for node in nodes)
         )
-    with_total = any(_selects(s, "totalCount", raw.fragments) for s in selection_sets)
-    return PageRequest(first=first, after=after_key, with_total=with_total, omit=omit)
+    return any(_selects(s, "totalCount", fragments) for s in selection_sets), omit
 
 
 def decode_page(
