@@ -46,10 +46,8 @@ type _Result = dict[str, object]
 
 
 class _AnomalyError(Exception):
-    """A value the generic path reports; raised to abandon the pass."""
-
-
-_ANOMALY = _AnomalyError()
+    """A value the generic path reports; raised to abandon the pass. A new instance each
+    time: a shared one would keep the last traceback's frames (and their rows) alive."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +66,11 @@ def _leaf(coerce: Callable[[object], object], non_null: bool) -> _Complete:
     def complete(value: object) -> object:
         if value is None:
             if non_null:
-                raise _ANOMALY
+                raise _AnomalyError
             return None
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
-            raise _ANOMALY
+            raise _AnomalyError
         return coerced
 
     return complete
@@ -82,10 +80,10 @@ def _list(item: _Complete, non_null: bool) -> _Complete:
     def complete(value: object) -> object:
         if value is None:
             if non_null:
-                raise _ANOMALY
+                raise _AnomalyError
             return None
         if type(value) is not list and type(value) is not tuple:
-            raise _ANOMALY
+            raise _AnomalyError
         return [item(element) for element in value]
 
     return complete
@@ -97,11 +95,11 @@ def _object(
     def complete(value: object) -> object:
         if value is None:
             if non_null:
-                raise _ANOMALY
+                raise _AnomalyError
             return None
         # Strawberry's is_type_of reads only the value (checked when planning).
         if is_type_of is not None and is_type_of(value, None) is not True:
-            raise _ANOMALY
+            raise _AnomalyError
         return {name: finish(read(value)) for name, read, finish in fields}
 
     return complete
