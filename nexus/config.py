@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     nexus_field_suggestions: bool | None = None
     # Query operations answered by one compiled SQL statement (false: the resolver path).
     nexus_compiled_reads: bool = True
+    # Saving by URL (reading.md, Saving and Fetching).
+    nexus_ingest_max_active: int = Field(default=20, ge=1)
+    # host:port pairs the fetcher may reach although their addresses are not public
+    # (tests' and local development's own servers); refused in staging and prod.
+    nexus_ingest_allow_hosts: str = ""
+    nexus_ingest_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    nexus_ingest_fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    nexus_ingest_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    nexus_ingest_max_redirects: int = Field(default=5, ge=0, le=20)
+    # Processing attempts in all, for transient failures (the first one included).
+    nexus_ingest_max_attempts: int = Field(default=3, ge=1, le=10)
 
     @field_validator("database_url")
     @classmethod
@@ -118,6 +129,13 @@ class Settings(BaseSettings):
                     f"NEXUS_INTERNAL_SECRET must be at least {MIN_INTERNAL_SECRET_LENGTH} "
                     "characters"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _ingest_allow_hosts(self) -> Settings:
+        pairs = self.ingest_allow_hosts
+        if pairs and self.is_deployed:
+            raise ValueError(f"NEXUS_INGEST_ALLOW_HOSTS is refused when NEXUS_ENV={self.nexus_env}")
         return self
 
     @model_validator(mode="after")
@@ -173,6 +191,21 @@ class Settings(BaseSettings):
         if self.nexus_log_format is not None:
             return self.nexus_log_format
         return LogFormat.CONSOLE if self.nexus_env is Environment.LOCAL else LogFormat.JSON
+
+    @property
+    def ingest_allow_hosts(self) -> frozenset[tuple[str, int]]:
+        """NEXUS_INGEST_ALLOW_HOSTS as (lowercased host, port) pairs."""
+        pairs: set[tuple[str, int]] = set()
+        for raw in self.nexus_ingest_allow_hosts.split(","):
+            item = raw.strip()
+            if not item:
+                continue
+            host, sep, port = item.rpartition(":")
+            host = host.strip("[]").lower()
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"NEXUS_INGEST_ALLOW_HOSTS: {item!r} is not host:port")
+            pairs.add((host, int(port)))
+        return frozenset(pairs)
 
     @property
     def jwt_audiences(self) -> tuple[str, ...]:

@@ -22,6 +22,19 @@ class ErrorCode(StrEnum):
     E_NAME_INVALID = "E_NAME_INVALID"
     E_AUTH_UNAVAILABLE = "E_AUTH_UNAVAILABLE"
     E_INTERNAL = "E_INTERNAL"
+    E_INVALID_URL = "E_INVALID_URL"
+    E_SSRF_BLOCKED = "E_SSRF_BLOCKED"
+    E_INVALID_STATE = "E_INVALID_STATE"
+    E_MEDIA_NOT_READY = "E_MEDIA_NOT_READY"
+    E_RATE_LIMITED = "E_RATE_LIMITED"
+    E_HIGHLIGHT_INVALID_RANGE = "E_HIGHLIGHT_INVALID_RANGE"
+    E_HIGHLIGHT_CONFLICT = "E_HIGHLIGHT_CONFLICT"
+    E_HIGHLIGHT_NOT_FOUND = "E_HIGHLIGHT_NOT_FOUND"
+    # Processing failures, stored on the media (Media.processingError), never request errors.
+    E_INGEST_FAILED = "E_INGEST_FAILED"
+    E_INGEST_TIMEOUT = "E_INGEST_TIMEOUT"
+    E_UNSUPPORTED_CONTENT = "E_UNSUPPORTED_CONTENT"
+    E_CONTENT_TOO_LARGE = "E_CONTENT_TOO_LARGE"
     # Added beyond the contract: the database is unreachable or not migrated.
     E_UNAVAILABLE = "E_UNAVAILABLE"
     # Added beyond the contract: the operation or one of its statements ran out of time.
@@ -43,6 +56,18 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.E_NAME_INVALID: 400,
     ErrorCode.E_AUTH_UNAVAILABLE: 503,
     ErrorCode.E_INTERNAL: 500,
+    ErrorCode.E_INVALID_URL: 400,
+    ErrorCode.E_SSRF_BLOCKED: 403,
+    ErrorCode.E_INVALID_STATE: 409,
+    ErrorCode.E_MEDIA_NOT_READY: 409,
+    ErrorCode.E_RATE_LIMITED: 429,
+    ErrorCode.E_HIGHLIGHT_INVALID_RANGE: 400,
+    ErrorCode.E_HIGHLIGHT_CONFLICT: 409,
+    ErrorCode.E_HIGHLIGHT_NOT_FOUND: 404,
+    ErrorCode.E_INGEST_FAILED: 502,
+    ErrorCode.E_INGEST_TIMEOUT: 504,
+    ErrorCode.E_UNSUPPORTED_CONTENT: 415,
+    ErrorCode.E_CONTENT_TOO_LARGE: 413,
     ErrorCode.E_UNAVAILABLE: 503,
     # 504, not 503: the database did not answer in time, and retrying the same operation
     # will not help the way it does when the service is unavailable.
