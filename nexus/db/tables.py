@@ -95,6 +95,18 @@ media = Table(
     Column("processing_status", Text, nullable=False, server_default=text("'pending'")),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+    # Migration 0004: saving by URL.
+    Column("requested_url", Text),
+    Column("created_by_user_id", UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")),
+    Column("author", Text),
+    Column("site_name", Text),
+    Column("published_at", DateTime(timezone=True)),
+    Column("language", Text),
+    Column("excerpt", Text),
+    Column("word_count", Integer, nullable=False, server_default=text("0")),
+    Column("processing_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("processing_error_code", Text),
+    Column("processing_error_message", Text),
     CheckConstraint(
         "kind in ('web_article', 'epub', 'pdf', 'video', 'podcast_episode')",
         name="ck_media_kind",

@@ -17,6 +17,11 @@ OUR_TABLES = {
     "fragments",
     "library_media",
     "fragment_json",
+    # 0004: procrastinate's job queue
+    "procrastinate_jobs",
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_workers",
 }
 
 
