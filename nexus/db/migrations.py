@@ -12,7 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 __all__ = ["alembic_config", "downgrade", "head_revision", "is_at_head", "upgrade"]
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# An installed wheel carries its scripts as nexus/_migrations (hatch_build.py); a checkout
+# (and its editable install) reads migrations/, their source of truth.
+_PACKAGED = Path(__file__).resolve().parents[1] / "_migrations"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 
 
 def alembic_config(database_url: str) -> Config:
