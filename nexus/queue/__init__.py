@@ -1,0 +1,1 @@
+"""The job queue: procrastinate on the application's PostgreSQL (reading.md, Processing)."""
