@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
-from weakref import WeakSet
 
 import orjson
 from graphql import GraphQLError, GraphQLSchema
@@ -150,9 +149,6 @@ class _RawJson(Loader):
         return bytes(data)
 
 
-_raw_json_connections: WeakSet[object] = WeakSet()
-
-
 async def _execute(connection: DriverConnection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
     """The statement's one row, run on the driver's own connection.
 
@@ -161,12 +157,10 @@ async def _execute(connection: DriverConnection, sql: str, params: dict[str, Any
     SQLAlchemy connection wraps the driver's (a test's pinned one), its cursor event fires,
     so statement counters see the statement.
     """
-    driver = connection.driver
-    if driver not in _raw_json_connections:
-        # `json` loaded as bytes, once per connection (nothing else reads `json` columns).
-        driver.adapters.register_loader("json", _RawJson)
-        _raw_json_connections.add(driver)
-    async with driver.cursor() as cursor:
+    async with connection.driver.cursor() as cursor:
+        # `json` loaded as bytes by this cursor only (about 1 us): the pooled connection
+        # goes on to serve other reads, which must get json and jsonb parsed as usual.
+        cursor.adapters.register_loader("json", _RawJson)
         connection.announce(cursor, sql, params)
         await cursor.execute(sql, params)
         row = await cursor.fetchone()
