@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     nexus_ingest_max_redirects: int = Field(default=5, ge=0, le=20)
     # Processing attempts in all, for transient failures (the first one included).
     nexus_ingest_max_attempts: int = Field(default=3, ge=1, le=10)
+    # Seconds before the 2nd attempt (x2 for each next one, with jitter).
+    nexus_ingest_retry_base_seconds: float = Field(default=5.0, gt=0)
+    # `nexus worker`: a worker silent for `stalled` seconds is presumed dead, and the jobs it
+    # was running run again at the next recovery (cron, seconds allowed as a 6th field).
+    nexus_worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    nexus_worker_stalled_seconds: float = Field(default=60.0, gt=0)
+    nexus_worker_recovery_cron: str = "* * * * *"
 
     @field_validator("database_url")
     @classmethod
