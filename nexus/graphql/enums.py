@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import strawberry
 
-from nexus.errors import ErrorCode as DomainErrorCode
-from nexus.services.media import MediaKind as DomainMediaKind
-from nexus.services.media import ProcessingStatus as DomainProcessingStatus
-from nexus.services.memberships import Role
+from nexus.errors import ErrorCode
+from nexus.services.media import MediaKind, ProcessingStatus
+from nexus.services.memberships import Role as LibraryRole
 
 __all__ = ["ErrorCode", "LibraryRole", "MediaKind", "ProcessingStatus"]
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode,
+# strawberry.enum registers each domain enum itself (it returns the class it was given), so
+# the schema's enums are these classes, and type checkers see them as the classes they are.
+strawberry.enum(
+    ErrorCode,
     name="ErrorCode",
     description=(
         "Every code a client can see in `errors[].extensions.code`; `extensions.status` "
@@ -24,8 +25,8 @@ ErrorCode = strawberry.enum(
     ),
 )
 
-LibraryRole = strawberry.enum(
-    Role,
+strawberry.enum(
+    LibraryRole,
     name="LibraryRole",
     description=(
         "A member's rights in a library: ADMIN changes the library (name, media, members); "
@@ -33,14 +34,14 @@ LibraryRole = strawberry.enum(
     ),
 )
 
-MediaKind = strawberry.enum(
-    DomainMediaKind,
+strawberry.enum(
+    MediaKind,
     name="MediaKind",
     description="What a media item is: a web article, a book, a paper, a video, a podcast.",
 )
 
-ProcessingStatus = strawberry.enum(
-    DomainProcessingStatus,
+strawberry.enum(
+    ProcessingStatus,
     name="ProcessingStatus",
     description=(
         "Where a media item is in ingestion: PENDING, EXTRACTING, READY_FOR_READING "
