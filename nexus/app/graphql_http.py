@@ -34,7 +34,7 @@ from nexus.compiled import CompiledReads
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
-from nexus.graphql.errors import format_execution_error, format_request_error
+from nexus.graphql.errors import format_execution_error, format_request_error, internal_error
 from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
 
 __all__ = ["GraphQLEndpoint", "GraphQLParams"]
@@ -189,9 +189,26 @@ class GraphQLEndpoint:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        """The response to one request. Whatever fails unexpectedly on the way (the
+        compiled path, ensuring the viewer, the database, the token's verification) is
+        logged with its traceback and answered as E_INTERNAL, never as a bare 500."""
         graphql_response = wants_graphql_response_json(request.headers.get("accept"))
         media_type = GRAPHQL_RESPONSE_JSON if graphql_response else JSON
         request_id: str = request.state.request_id
+        try:
+            response = await self._respond(request, graphql_response, media_type, request_id)
+        except Exception:
+            logger.exception(
+                "unhandled error answering %s /graphql",
+                request.method,
+                extra={"request_id": request_id},
+            )
+            response = _errors_response(500, media_type, [internal_error(request_id)])
+        return response
+
+    async def _respond(
+        self, request: Request, graphql_response: bool, media_type: str, request_id: str
+    ) -> Response:
         if request.method == "GET" and self.graphiql and wants_html(request.headers.get("accept")):
             return self.graphiql(request)
         try:

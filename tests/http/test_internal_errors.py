@@ -1,0 +1,141 @@
+"""Unexpected failures at each point of a request come back as E_INTERNAL in the shape of
+transport.md: HTTP 500, `{"errors": [...]}` with a generic message and the request id,
+the negotiated media type, X-Request-ID; the traceback is logged with the request id.
+
+Faults are real PostgreSQL failures, made inside the test's transaction and rolled back
+to a savepoint afterwards, so the next request proves the service is whole again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from nexus.config import Settings
+from tests.auth.apps import serve
+from tests.helpers import Api
+from tests.identity import IdentityProvider
+
+GRAPHQL_JSON = "application/graphql-response+json"
+JSON_MEDIA = "application/json"
+LIBRARY_NAMES = "{ viewer { libraries(first: 5) { edges { node { name } } } } }"
+VIEWER = "{ viewer { user { uuid } } }"
+
+
+@asynccontextmanager
+async def fault(connection: AsyncConnection, *statements: str) -> AsyncIterator[None]:
+    """The statements' damage for the block's requests, undone afterwards."""
+    savepoint = await connection.begin_nested()
+    for statement in statements:
+        await connection.execute(text(statement))
+    try:
+        yield
+    finally:
+        await savepoint.rollback()
+
+
+def assert_internal(response: httpx.Response, request_id: str, media_type: str) -> None:
+    assert response.status_code == 500, response.text
+    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+    assert response.headers["x-request-id"] == request_id
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Internal server error",
+                "extensions": {"code": "E_INTERNAL", "status": 500, "requestId": request_id},
+            }
+        ]
+    }
+
+
+def logged_traceback(caplog: pytest.LogCaptureFixture, request_id: str) -> str:
+    """The one error logged for the request: its traceback's text."""
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.request_id == request_id
+    assert record.exc_info is not None
+    return str(record.exc_info[1])
+
+
+async def post(api: Api, query: str, *, user: Any, request_id: str, accept: str) -> httpx.Response:
+    headers = {"x-request-id": request_id, "accept": accept}
+    return await api.post(query, user=user, headers=headers)
+
+
+@pytest.mark.parametrize("accept", [JSON_MEDIA, GRAPHQL_JSON])
+async def test_a_compiled_statement_failing_in_postgresql_is_e_internal(
+    api: Api, connection: AsyncConnection, caplog: pytest.LogCaptureFixture, accept: str
+) -> None:
+    user = await api.new_user()
+    caplog.set_level(logging.ERROR)
+    # A statement broken under the app's feet, as by a migration deployed out of order.
+    async with fault(connection, "ALTER TABLE libraries RENAME COLUMN name TO title"):
+        response = await post(api, LIBRARY_NAMES, user=user, request_id="compiled-1", accept=accept)
+    assert_internal(response, "compiled-1", accept)
+    assert "title" not in response.text
+    assert "does not exist" in logged_traceback(caplog, "compiled-1")
+    assert await api.data(LIBRARY_NAMES, user=user) == {
+        "viewer": {"libraries": {"edges": [{"node": {"name": "My Library"}}]}}
+    }
+
+
+async def test_ensuring_a_new_viewer_failing_in_postgresql_is_e_internal(
+    api: Api, connection: AsyncConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    refuse_new_users = [
+        "CREATE FUNCTION refuse_new_users() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN RAISE EXCEPTION 'no new users today'; END $$",
+        "CREATE TRIGGER refuse_new_users BEFORE INSERT ON users"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_new_users()",
+    ]
+    async with fault(connection, *refuse_new_users):
+        response = await post(api, VIEWER, user=uuid4(), request_id="ensure-1", accept=GRAPHQL_JSON)
+    assert_internal(response, "ensure-1", GRAPHQL_JSON)
+    assert "no new users" not in response.text
+    assert "no new users today" in logged_traceback(caplog, "ensure-1")
+    assert await api.new_user()
+
+
+async def test_a_database_refusing_the_viewer_lookup_is_e_internal(
+    api: Api, connection: AsyncConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    # A role without any privilege: the first read of a new viewer is refused by PostgreSQL.
+    role = f"nexus_no_grants_{uuid4().hex[:8]}"
+    async with fault(connection, f"CREATE ROLE {role}", f"SET LOCAL ROLE {role}"):
+        response = await post(api, VIEWER, user=uuid4(), request_id="lookup-1", accept=JSON_MEDIA)
+    assert_internal(response, "lookup-1", JSON_MEDIA)
+    assert "permission denied" in logged_traceback(caplog, "lookup-1")
+    assert await api.new_user()
+
+
+async def test_a_database_refusing_a_resolver_read_is_e_internal_on_its_field(
+    settings: Settings,
+    connection: AsyncConnection,
+    identity: IdentityProvider,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    resolver_path = settings.model_copy(update={"nexus_compiled_reads": False})
+    async with serve(resolver_path, connection, identity) as api:
+        user = await api.new_user()
+        caplog.set_level(logging.ERROR)
+        role = f"nexus_no_grants_{uuid4().hex[:8]}"
+        async with fault(connection, f"CREATE ROLE {role}", f"SET LOCAL ROLE {role}"):
+            response = await post(
+                api, LIBRARY_NAMES, user=user, request_id="resolver-1", accept=JSON_MEDIA
+            )
+    # Execution had begun: HTTP 200, the field null, E_INTERNAL with the request id.
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "E_INTERNAL", "status": 500, "requestId": "resolver-1"}
+    assert "permission denied" not in response.text
+    assert "permission denied" in logged_traceback(caplog, "resolver-1")
