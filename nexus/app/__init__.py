@@ -23,6 +23,7 @@ from nexus.app.request_log import RequestLogMiddleware
 from nexus.auth.setup import build_auth
 from nexus.compiled import CompiledReads
 from nexus.config import Settings, SettingsError, load_settings
+from nexus.services.saving_policy import SavingPolicy
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
 from nexus.graphql.limits import QueryLimits
@@ -85,6 +86,7 @@ def create_app(
         persisted_queries=persisted_queries,
         graphiql=graphiql.page if graphiql else None,
         compiled=compiled,
+        saving=SavingPolicy.from_settings(settings),
     )
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

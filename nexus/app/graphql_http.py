@@ -29,30 +29,23 @@ from nexus.app.media_types import (
 )
 from nexus.app.persisted_queries import PersistedQueries, PersistedQueryNotFoundError
 from nexus.app.strict_json import loads_strict
+from nexus.app.transport_errors import TransportError, malformed_request
 from nexus.auth import Authenticator
 from nexus.compiled import CompiledReads
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
+from nexus.services.saving_policy import SavingPolicy
 from nexus.graphql.errors import format_execution_error, format_request_error, internal_error
 from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
 
-__all__ = ["GraphQLEndpoint", "GraphQLParams"]
+__all__ = ["GET_RESPONSE_HEADERS", "GraphQLEndpoint", "GraphQLParams"]
 
 logger = logging.getLogger("nexus.http")
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_QUERY_STRING_BYTES = 8 * 1024
-
-
-class TransportError(Exception):
-    """A refusal at the HTTP level: its own status, optional headers, one error."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+GET_RESPONSE_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Authorization, Accept"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +64,18 @@ def _invalid(message: str) -> NexusError:
 def _params_from_mapping(raw: dict[str, Any]) -> GraphQLParams:
     extensions = raw.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
-        raise _invalid("'extensions' must be an object.")
+        raise malformed_request("'extensions' must be an object.")
     query = raw.get("query")
     if query is None and "persistedQuery" not in (extensions or {}):
-        raise _invalid("The request has no 'query'.")
+        raise malformed_request("The request has no 'query'.")
     if query is not None and not isinstance(query, str):
-        raise _invalid("'query' must be a string.")
+        raise malformed_request("'query' must be a string.")
     variables = raw.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        raise _invalid("'variables' must be an object.")
+        raise malformed_request("'variables' must be an object.")
     operation_name = raw.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise _invalid("'operationName' must be a string.")
+        raise malformed_request("'operationName' must be a string.")
     return GraphQLParams(query, variables or {}, operation_name or None, extensions or {})
 
 
@@ -93,7 +86,7 @@ def _json_parameter(request: Request, name: str) -> object:
     try:
         return loads_strict(value)
     except ValueError:
-        raise _invalid(f"'{name}' is not valid JSON.") from None
+        raise malformed_request(f"'{name}' is not valid JSON.") from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -129,7 +122,7 @@ async def read_params(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_query_string_bytes: int = MAX_QUERY_STRING_BYTES,
 ) -> GraphQLParams:
-    """The request's GraphQL parameters, or a TransportError / E_INVALID_REQUEST."""
+    """The request's GraphQL parameters, or a TransportError (400 when malformed)."""
     if request.method == "GET":
         if len(request.scope.get("query_string", b"")) > max_query_string_bytes:
             raise TransportError(414, "The query string is too long.")
@@ -147,11 +140,13 @@ async def read_params(
     try:
         raw = loads_strict(body)
     except ValueError:
-        raise _invalid("The request body is not valid JSON.") from None
+        raise malformed_request("The request body is not valid JSON.") from None
     if isinstance(raw, list):
-        raise _invalid("Batched requests are not supported: send one operation per request.")
+        raise malformed_request(
+            "Batched requests are not supported: send one operation per request."
+        )
     if not isinstance(raw, dict):
-        raise _invalid("The request body must be a JSON object.")
+        raise malformed_request("The request body must be a JSON object.")
     return _params_from_mapping(raw)
 
 
@@ -170,7 +165,9 @@ class GraphQLEndpoint:
         persisted_queries: PersistedQueries,
         graphiql: Callable[[Request], Response] | None,
         compiled: CompiledReads | None = None,
+        saving: SavingPolicy | None = None,
     ) -> None:
+        self.saving = saving or SavingPolicy()
         self.executor = executor
         self.database = database
         self.authenticator = authenticator
@@ -204,6 +201,9 @@ class GraphQLEndpoint:
                 extra={"request_id": request_id},
             )
             response = _errors_response(500, media_type, [internal_error(request_id)])
+        if request.method == "GET":
+            # A GET answer depends on the bearer and on Accept: no shared cache may keep it.
+            response.headers.update(GET_RESPONSE_HEADERS)
         return response
 
     async def _respond(
@@ -279,7 +279,9 @@ class GraphQLEndpoint:
             )
             if body is not None:
                 return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
-        context = Context(viewer_id=viewer_id, database=self.database, request_id=request_id)
+        context = Context(
+            viewer_id=viewer_id, database=self.database, request_id=request_id, saving=self.saving
+        )
         try:
             result = await self.executor.execute(prepared, params.variables, context)
         finally:
@@ -295,7 +297,7 @@ class GraphQLEndpoint:
 def _single_header(request: Request, name: str) -> str | None:
     values = request.headers.getlist(name)
     if len(values) > 1:
-        raise _invalid(f"The {name} header must be sent once.")
+        raise malformed_request(f"The {name} header must be sent once.")
     return values[0] if values else None
 
 

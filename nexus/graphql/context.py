@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from nexus.db.engine import Database
+from nexus.services.saving_policy import SavingPolicy
 
 __all__ = ["Context"]
 
@@ -18,6 +19,7 @@ class Context:
     viewer_id: UUID
     database: Database
     request_id: str
+    saving: SavingPolicy = field(default_factory=SavingPolicy)
     # Loaders are created on first use and live only as long as this request.
     loaders: dict[type, Any] = field(default_factory=dict)
     # What a connection field's selection reads (`pagination.page_request`), by the
