@@ -3,9 +3,9 @@
 `Database` is the only door to PostgreSQL. Production code asks it for the driver's
 own connection for reads (each loader batch and each compiled read gets its own
 connection from the read pool, `nexus.db.read_pool`, so sibling resolvers can run at
-once), a SQLAlchemy connection for the few
-reads outside a request's hot path (identity, readiness), or a transaction (one
-session, committed on success, rolled back on any error). Tests build it over one
+once), a SQLAlchemy connection for the few reads outside a request's hot path
+(identity), the readiness probe's own connection, or a transaction (one session,
+committed on success, rolled back on any error). Tests build it over one
 connection inside an outer transaction instead, so each test is rolled back at the end;
 there, units of work are serialized on that connection and transactions become
 SAVEPOINTs.
@@ -110,6 +110,14 @@ class Database:
             **url.translate_connect_args(username="user", database="dbname"), **url.query
         )
         self.read_pool = ReadPool(conninfo, size=engine.pool.size())
+        # The readiness probe's one connection, outside the requests' pool: a pool busy
+        # serving requests is not a database that is down.
+        self._probes: AsyncEngine | None = None
+        if pinned is None:
+            self._probes = create_async_engine(
+                engine.url, pool_size=1, max_overflow=0, isolation_level="AUTOCOMMIT"
+            )
+            check_liveness_on_checkout(self._probes)
         # Connections and sessions out of the pool right now; dispose() waits for them.
         self._in_use = 0
         self._all_returned = asyncio.Event()
@@ -134,6 +142,19 @@ class Database:
                     yield self._pinned
                 return
             async with self._tracked(), self._reads.connect() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def probe_connection(self) -> AsyncIterator[AsyncConnection]:
+        """The readiness probe's own connection, in autocommit: never queued behind the
+        requests. Kept between probes (replaced when the server closed it), so a probe
+        costs no new backend; concurrent probes take turns on it."""
+        with typed_database_faults():
+            if self._probes is None:
+                async with self._pinned_lock:
+                    yield self._pinned  # type: ignore[misc]
+                return
+            async with self._probes.connect() as connection:
                 yield connection
 
     @asynccontextmanager
@@ -183,4 +204,6 @@ class Database:
             async with asyncio.timeout(grace_seconds):
                 await self._all_returned.wait()
         await self.read_pool.close()
+        if self._probes is not None:
+            await self._probes.dispose()
         await self.engine.dispose()
