@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
+from typing import Any
 
 import strawberry
 from graphql import GraphQLField, GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
@@ -38,7 +39,7 @@ _PLAIN_SCALARS: tuple[object, ...] = (int, float, str, bool, strawberry.ID)
 
 
 def _direct(method: Callable[[object], object]) -> GraphQLFieldResolver:
-    def resolve(source: object, _info: GraphQLResolveInfo) -> object:
+    def resolve(source: object, _info: GraphQLResolveInfo[Any]) -> object:
         return method(source)
 
     return resolve
@@ -87,8 +88,10 @@ def _method_call(schema: strawberry.Schema, field: StrawberryField) -> GraphQLFi
     names = tuple((from_argument(a), a.python_name) for a in field.arguments)
     info_class = schema.config.info_class
     method = resolver.wrapped_func
+    if not callable(method):  # a classmethod: Strawberry's chain binds it to the type
+        return None
 
-    def resolve(source: object, info: GraphQLResolveInfo, **values: object) -> object:
+    def resolve(source: object, info: GraphQLResolveInfo[Any], **values: object) -> object:
         # graphql-core leaves out an argument that has no value and no default: the
         # method's own default applies, as through Strawberry.
         arguments = {python: values[graphql] for graphql, python in names if graphql in values}
@@ -102,8 +105,10 @@ def _method_call(schema: strawberry.Schema, field: StrawberryField) -> GraphQLFi
 def call_resolvers_directly(schema: strawberry.Schema) -> int:
     """Point every such field of `schema` at a direct resolver; the number of fields
     changed. Strawberry's default resolver is `getattr`, as here."""
-    assert schema.config.default_resolver is getattr
-    assert not schema.exception_handlers
+    if schema.config.default_resolver is not getattr:
+        raise ValueError("direct resolvers read attributes as getattr does: keep the default")
+    if schema.exception_handlers:
+        raise ValueError("direct resolvers bypass Strawberry's exception handlers: remove them")
     changed = 0
     for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
