@@ -16,6 +16,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
     IntValueNode,
@@ -105,8 +106,19 @@ class PlannerBase(ABC):
 
     def object_type(self, name: str) -> GraphQLObjectType:
         type_ = self.schema.get_type(name)
-        assert isinstance(type_, GraphQLObjectType)
+        if not isinstance(type_, GraphQLObjectType):
+            raise NotCompilableError(f"type {name}: not an object type of the schema")
         return type_
+
+    @staticmethod
+    def object_field(field: CollectedField) -> tuple[GraphQLField, GraphQLObjectType]:
+        """The field's definition and the object type it returns (a connection, an edge,
+        a node); validation has ruled out anything else, which is then not compiled."""
+        definition = field.definition
+        named = get_named_type(definition.type) if definition is not None else None
+        if definition is None or not isinstance(named, GraphQLObjectType):
+            raise NotCompilableError(f"field {field.name}: not an object field")
+        return definition, named
 
     @abstractmethod
     def object_json(
@@ -123,15 +135,14 @@ class PlannerBase(ABC):
     def connection(
         self, spec: catalog.Connection, row: Row, field: CollectedField
     ) -> ColumnElement[Any]:
-        assert field.definition is not None
-        connection_type = get_named_type(field.definition.type)
-        assert isinstance(connection_type, GraphQLObjectType)
+        definition, connection_type = self.object_field(field)
         paged = spec.paged(self.viewer)
         parent = row.c[spec.parent]
         node = field.nodes[0]
-        arguments = get_argument_values(field.definition, node, self.variables)
+        arguments = get_argument_values(definition, node, self.variables)
         has_cursor = isinstance(arguments.get("after"), str)
-        first_name, limit_name = self.name("first"), self.name("limit")
+        first_name: str | None = self.name("first")
+        limit_name: str | None = self.name("limit")
         first: ColumnElement[int] = bindparam(first_name, type_=Integer)
         limit: ColumnElement[int] = bindparam(limit_name, type_=Integer)
         constant = _constant_first(node, arguments)
@@ -147,7 +158,7 @@ class PlannerBase(ABC):
             else None
         )
         self.binders.append(
-            PageBinder(field.definition, node, spec.cursor, first_name, limit_name, after_names)
+            PageBinder(definition, node, spec.cursor, first_name, limit_name, after_names)
         )
         fields = self.collector.collect(connection_type, field.sub_selections())
         if not any(f.name in ("edges", "pageInfo") for f in fields):
@@ -172,7 +183,7 @@ class PlannerBase(ABC):
         top = rows.lateral(self.name("page"))
         page = Row(top.c, top)
         rn = top.c.rn
-        keys = [top.c[f"k{i}"] for i in range(len(paged.key))]
+        keys: list[ColumnElement[Any]] = [top.c[f"k{i}"] for i in range(len(paged.key))]
         pairs = []
         for f in fields:
             if f.name == "edges":
@@ -196,9 +207,7 @@ class PlannerBase(ABC):
         page: Row,
         cursor: ColumnElement[str],
     ) -> ColumnElement[Any]:
-        assert field.definition is not None
-        edge_type = get_named_type(field.definition.type)
-        assert isinstance(edge_type, GraphQLObjectType)
+        _, edge_type = self.object_field(field)
         pairs: list[ColumnElement[Any]] = []
         for f in self.collector.collect(edge_type, field.sub_selections()):
             if f.name == "cursor":

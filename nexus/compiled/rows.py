@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, FromClause, ScalarSelect, Select
+from sqlalchemy import Exists, FromClause, ScalarSelect, Select
+
+from nexus.db.columns import Columns
 
 __all__ = ["Row"]
 
@@ -17,9 +18,7 @@ class Row:
     automatic correlation only looks one level up, and a row is often further away.
     """
 
-    def __init__(
-        self, columns: Mapping[str, ColumnElement[Any]], from_: FromClause | None = None
-    ) -> None:
+    def __init__(self, columns: Columns, from_: FromClause | None = None) -> None:
         self.c = columns
         self.from_ = from_
 
