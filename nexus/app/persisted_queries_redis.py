@@ -28,7 +28,8 @@ class RedisPersistedQueries:
 
     async def get(self, sha256_hash: str) -> str | None:
         try:
-            query: str | None = await self._redis.get(self._key(sha256_hash))
+            # decode_responses=True: a str, which redis-py types as bytes | str.
+            query: str | None = await self._redis.get(self._key(sha256_hash))  # type: ignore[assignment]
         except RedisError:
             logger.warning("persisted query store unreachable: answering not found", exc_info=True)
             return None
