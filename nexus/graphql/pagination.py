@@ -7,7 +7,7 @@ columns of its nodes nobody reads, so they are not loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any
 
 import strawberry
@@ -79,11 +79,9 @@ def _page_selection(
     if large_columns:
         nodes = _children(_children(selection_sets, "edges", fragments), "node", fragments)
         omit = frozenset(
-            column
-            for name, column in large_columns.items()
-            if not any(_selects(node, name, fragments) for node in nodes)
+            column for name, column in large_columns.items() if not _selects(nodes, name, fragments)
         )
-    return any(_selects(s, "totalCount", fragments) for s in selection_sets), omit
+    return _selects(selection_sets, "totalCount", fragments), omit
 
 
 def decode_page(
@@ -104,44 +102,51 @@ def decode_page(
 
 
 # Strawberry's `selected_fields` converts the whole subtree; these walk only the levels
-# asked about. Both over-approximate: they ignore `@skip`/`@include` and type conditions,
+# asked about. They over-approximate: they ignore `@skip`/`@include` and type conditions,
 # so a field they miss is never selected.
 
 
 def _fields(
-    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+    selection_sets: Iterable[SelectionSetNode | None],
+    fragments: dict[str, FragmentDefinitionNode],
 ) -> Iterator[FieldNode]:
-    """The fields of a selection set, through its inline and named fragments."""
-    if selection_set is None:
-        return
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _fields(fragment.selection_set, fragments)
+    """The fields of these selection sets, through their inline and named fragments.
+
+    Each named fragment is walked once however often it is spread: its fields are the
+    same at every spread, and a doubling chain of spreads (`fragment A on T { ...B ...B }`
+    and so on) would otherwise cost 2^n walks for n short fragments."""
+    visited: set[str] = set()
+    pending = [selection_set for selection_set in selection_sets if selection_set is not None]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is not None and name not in visited:
+                    visited.add(name)
+                    pending.append(fragment.selection_set)
 
 
 def _selects(
-    selection_set: SelectionSetNode | None,
+    selection_sets: Iterable[SelectionSetNode | None],
     name: str,
     fragments: dict[str, FragmentDefinitionNode],
 ) -> bool:
-    return any(field.name.value == name for field in _fields(selection_set, fragments))
+    return any(field.name.value == name for field in _fields(selection_sets, fragments))
 
 
 def _children(
-    selection_sets: list[SelectionSetNode | None],
+    selection_sets: Iterable[SelectionSetNode | None],
     name: str,
     fragments: dict[str, FragmentDefinitionNode],
 ) -> list[SelectionSetNode | None]:
     """The selection sets of the fields called `name` in these selection sets."""
     return [
         field.selection_set
-        for selection_set in selection_sets
-        for field in _fields(selection_set, fragments)
+        for field in _fields(selection_sets, fragments)
         if field.name.value == name
     ]
