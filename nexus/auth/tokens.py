@@ -6,6 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import jwt
@@ -71,9 +72,13 @@ class TokenVerifier:
         known = self._verified.get(token)
         if known is not None:
             if time.time() < known.valid_until and await self.keys.key_for(known.kid) is known.key:
-                self._verified.move_to_end(token)
+                # While the keys were awaited, a concurrent request may have dropped or
+                # replaced this entry, or others evicted it: touch it only if still there.
+                if self._verified.get(token) is known:
+                    self._verified.move_to_end(token)
                 return known.user_id
-            del self._verified[token]
+            if self._verified.get(token) is known:
+                del self._verified[token]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -106,13 +111,28 @@ class TokenVerifier:
         if _issuer(claims["iss"]) != self.issuer:
             raise InvalidTokenError("wrong issuer")
         user_id = _subject(claims["sub"])
-        self._remember(token, _Verified(user_id, kid, key, claims["exp"] + LEEWAY_SECONDS))
+        self._remember(token, _Verified(user_id, kid, key, _expiry(claims) + LEEWAY_SECONDS))
         return user_id
 
     def _remember(self, token: str, verified: _Verified) -> None:
         self._verified[token] = verified
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
+
+
+def _expiry(claims: dict[str, Any]) -> float:
+    """`exp`, after checking that it, and `nbf` and `iat` when present, are RFC 7519
+    NumericDates: JSON numbers. PyJWT also takes numeric strings (`"1767225600"`)."""
+    for name in ("nbf", "iat"):
+        if name in claims:
+            _numeric_date(claims[name], name)
+    return _numeric_date(claims["exp"], "exp")
+
+
+def _numeric_date(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidTokenError(f"{name} is not a number")
+    return float(value)
 
 
 def _subject(sub: object) -> UUID:

@@ -237,3 +237,21 @@ async def test_token_without_kid_is_refused_when_the_jwks_has_several_keys(
                 provider.claims(uuid4()), provider.key.private_key, algorithm="RS256"
             )
             assert_refused(await post_token(api, token), 401, "E_UNAUTHENTICATED")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": str(int(time.time()) + 300)},
+        {"exp": True},
+        {"nbf": str(int(time.time()) - 10)},
+        {"iat": str(int(time.time()))},
+    ],
+    ids=["exp-numeric-string", "exp-boolean", "nbf-numeric-string", "iat-numeric-string"],
+)
+async def test_a_date_claim_that_is_not_a_json_number_is_refused(
+    api: Api, identity: IdentityProvider, claims: dict[str, object]
+) -> None:
+    # RFC 7519's NumericDate is a JSON number; PyJWT alone would take "1767225600".
+    token = identity.key.sign({**identity.claims(uuid4()), **claims})
+    assert_refused(await post_token(api, token), 401, "E_UNAUTHENTICATED")
