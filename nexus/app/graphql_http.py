@@ -35,9 +35,9 @@ from nexus.compiled import CompiledReads
 from nexus.db.engine import Database
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
-from nexus.services.saving_policy import SavingPolicy
 from nexus.graphql.errors import format_execution_error, format_request_error, internal_error
 from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
+from nexus.services.saving_policy import SavingPolicy
 
 __all__ = ["GET_RESPONSE_HEADERS", "GraphQLEndpoint", "GraphQLParams"]
 

@@ -15,6 +15,7 @@ import re
 from collections import OrderedDict
 from typing import Any, Protocol
 
+from nexus.app.transport_errors import malformed_request
 from nexus.errors import STATUS_BY_CODE, ErrorCode, NexusError
 
 __all__ = [
@@ -102,17 +103,18 @@ class PersistedQueries:
 
     async def resolve(self, query: str | None, extensions: dict[str, Any]) -> str:
         """The query text: the request's own, or the one registered under its hash.
-        A hash that is not the SHA-256 of the query sent with it is E_INVALID_REQUEST."""
+        A `persistedQuery` that is not `{version: 1, sha256Hash}` is a malformed request
+        (400); a hash that is not the SHA-256 of the query sent with it is E_INVALID_REQUEST."""
         persisted = extensions.get("persistedQuery")
         if persisted is None:
             if query is None:
-                raise _invalid("The request has no 'query'.")
+                raise malformed_request("The request has no 'query'.")
             return query
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
-            raise _invalid("'extensions.persistedQuery' must be {version: 1, sha256Hash}.")
+            raise malformed_request("'extensions.persistedQuery' must be {version: 1, sha256Hash}.")
         sha256_hash = persisted.get("sha256Hash")
         if not isinstance(sha256_hash, str) or not _SHA256_HEX.fullmatch(sha256_hash):
-            raise _invalid("'persistedQuery.sha256Hash' must be a hex SHA-256.")
+            raise malformed_request("'persistedQuery.sha256Hash' must be a hex SHA-256.")
         sha256_hash = sha256_hash.lower()
         if query is None:
             stored = await self.store.get(sha256_hash)

@@ -104,6 +104,7 @@ async def test_hash_of_another_query_is_refused(api: Api) -> None:
     assert_not_found(await post(api, {"extensions": persisted(query + " ")}), 200)
 
 
+@pytest.mark.parametrize("accept", [None, GRAPHQL_JSON])
 @pytest.mark.parametrize(
     "extension",
     [
@@ -113,9 +114,12 @@ async def test_hash_of_another_query_is_refused(api: Api) -> None:
         "v1",
     ],
 )
-async def test_malformed_persisted_query_is_invalid(api: Api, extension: object) -> None:
-    response = await post(api, {"extensions": {"persistedQuery": extension}})
-    assert response.status_code == 200
+async def test_malformed_persisted_query_is_400_whatever_the_media_type(
+    api: Api, extension: object, accept: str | None
+) -> None:
+    # A malformed `extensions` parameter: not a well-formed GraphQL-over-HTTP request.
+    response = await post(api, {"extensions": {"persistedQuery": extension}}, accept=accept)
+    assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "E_INVALID_REQUEST"
 
 

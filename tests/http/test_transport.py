@@ -61,14 +61,12 @@ async def test_json_preferred_by_quality_wins(probe_api: Api) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.parametrize(
-    ("accept", "status"), [(None, 200), ("application/json", 200), (GRAPHQL_JSON, 400)]
-)
-async def test_malformed_json_is_invalid_request_with_watershed_status(
-    probe_api: Api, accept: str | None, status: int
+@pytest.mark.parametrize("accept", [None, "application/json", GRAPHQL_JSON])
+async def test_bcf8_malformed_json_is_400_whatever_the_media_type(
+    probe_api: Api, accept: str | None
 ) -> None:
     response = await raw_post(probe_api, b'{"query": ', accept=accept)
-    assert response.status_code == status
+    assert response.status_code == 400
     request_error(response)
 
 
@@ -97,14 +95,41 @@ async def test_malformed_json_is_invalid_request_with_watershed_status(
         "string-extensions",
     ],
 )
-async def test_wrong_request_parameters_are_invalid_request(probe_api: Api, body: object) -> None:
-    response = await raw_post(probe_api, json.dumps(body).encode(), accept=GRAPHQL_JSON)
+@pytest.mark.parametrize("accept", ["application/json", GRAPHQL_JSON])
+async def test_wrong_request_parameters_are_400_whatever_the_media_type(
+    probe_api: Api, body: object, accept: str
+) -> None:
+    response = await raw_post(probe_api, json.dumps(body).encode(), accept=accept)
     assert response.status_code == 400
     request_error(response)
 
 
-async def test_invalid_utf8_body_is_invalid_request(probe_api: Api) -> None:
-    response = await raw_post(probe_api, b'{"query": "\xff\xfe"}', accept=GRAPHQL_JSON)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"query": "{ __typename }", "variables": "{not json"},
+        {"query": "{ __typename }", "variables": "[1]"},
+        {"query": "{ __typename }", "extensions": '"x"'},
+    ],
+    ids=["no-query", "variables-not-json", "array-variables", "string-extensions"],
+)
+@pytest.mark.parametrize("accept", ["application/json", GRAPHQL_JSON])
+async def test_malformed_get_parameters_are_400_whatever_the_media_type(
+    probe_api: Api, params: dict[str, str], accept: str
+) -> None:
+    response = await probe_api.http.get(
+        "/graphql", params=params, headers={**probe_api.headers(uuid4()), "accept": accept}
+    )
+    assert response.status_code == 400
+    request_error(response)
+
+
+@pytest.mark.parametrize("accept", ["application/json", GRAPHQL_JSON])
+async def test_invalid_utf8_body_is_400_whatever_the_media_type(
+    probe_api: Api, accept: str
+) -> None:
+    response = await raw_post(probe_api, b'{"query": "\xff\xfe"}', accept=accept)
     assert response.status_code == 400
     request_error(response)
 
