@@ -1,4 +1,5 @@
-"""The `nexus` command: dev, serve, migrate, rebuild-derived, schema export, seed, token."""
+"""The `nexus` command: dev, serve, worker, migrate, rebuild-derived, schema export, seed,
+token."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
 from nexus.config import Environment, Settings, SettingsError, load_settings
+from nexus.db.unavailable import DatabaseUnavailableError
 
 __all__ = ["main"]
 
@@ -25,6 +27,7 @@ SCHEMA_FILE = REPO_ROOT / "schema.graphql"
 def _database_url(settings: Settings) -> Iterator[str]:
     """DATABASE_URL when set; otherwise an embedded PostgreSQL in the state dir (local only)."""
     if settings.database_url:
+        _require_database(settings.database_url)
         yield settings.database_url
         return
     if settings.nexus_env is not Environment.LOCAL:
@@ -39,6 +42,14 @@ def _database_url(settings: Settings) -> Iterator[str]:
     finally:
         print("stopping embedded PostgreSQL", file=sys.stderr)
         server.stop()
+
+
+def _require_database(url: str) -> None:
+    """Connect once before a command uses `url`, so a database it cannot use is one line
+    (DatabaseUnavailableError), not whichever traceback the first statement would raise."""
+    from nexus.db.connection_check import check_connection
+
+    check_connection(url)
 
 
 def _seed(url: str, *, only_once: bool) -> None:
@@ -68,14 +79,17 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
         if settings.graphiql_enabled:
             install_graphiql_assets()
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
-        uvicorn.run(
-            "nexus.app:app",
-            host=args.host,
-            port=args.port,
-            reload=not args.no_reload,
-            reload_dirs=[str(REPO_ROOT / "nexus")],
-            log_config=None,
-        )
+        from nexus.worker.dev import dev_worker
+
+        with dev_worker(url, grace_seconds=settings.nexus_shutdown_grace_seconds):
+            uvicorn.run(
+                "nexus.app:app",
+                host=args.host,
+                port=args.port,
+                reload=not args.no_reload,
+                reload_dirs=[str(REPO_ROOT / "nexus")],
+                log_config=None,
+            )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -83,12 +97,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
+    _require_database(settings.database_url)
     serve(
         args.host,
         args.port,
         workers=args.workers,
         grace_seconds=settings.nexus_shutdown_grace_seconds,
     )
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from nexus.worker.runner import run_worker
+
+    asyncio.run(run_worker(settings, concurrency=args.concurrency))
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise argparse.ArgumentTypeError("use a positive whole number")
+    return int(value)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -171,7 +198,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run the API for development (embedded PostgreSQL unless DATABASE_URL is set)",
         description="Start an embedded PostgreSQL in .nexus/pgdata (unless DATABASE_URL is "
         "set), migrate it to head, seed the sample data once, and serve the API with "
-        "GraphiQL at /graphql, reloading on code changes. Ctrl-C stops both.",
+        "GraphiQL at /graphql, reloading on code changes, with a job worker in its own "
+        "process. Ctrl-C stops them all.",
     )
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
@@ -187,6 +215,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the job queue: process saved URLs (needs DATABASE_URL)",
+        description="Run the jobs of the queue on DATABASE_URL (fetching and extracting "
+        "saved URLs, and the queue's upkeep) until SIGTERM or SIGINT, which let running "
+        "jobs finish for NEXUS_SHUTDOWN_GRACE_SECONDS; jobs still running then are queued "
+        "again. Run any number of workers, on any number of machines.",
+    )
+    worker.add_argument(
+        "--concurrency", type=_positive, default=4, help="jobs run at once (default 4)"
+    )
+    worker.set_defaults(handler=cmd_worker)
 
     migrate = commands.add_parser(
         "migrate",
@@ -237,11 +278,26 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", type=UUID, help="the user id (default: the stable dev user)")
     token.add_argument("--ttl", type=_duration, default=3600, help="lifetime, e.g. 30m, 1h")
     token.set_defaults(handler=cmd_token)
+    _add_debug_option(parser, commands.choices.values())
     return parser
+
+
+def _add_debug_option(
+    parser: argparse.ArgumentParser, commands: Iterable[argparse.ArgumentParser]
+) -> None:
+    """`--debug`, before or after the command: NEXUS_LOG_LEVEL=DEBUG for this run."""
+    text = "show the traceback of a failure and debug logs (as NEXUS_LOG_LEVEL=DEBUG)"
+    parser.add_argument("--debug", action="store_true", help=text)
+    for command in commands:
+        # SUPPRESS: a command without --debug keeps the one given before it.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.debug:
+        # Through the environment, so the processes `nexus dev` starts log at DEBUG too.
+        os.environ["NEXUS_LOG_LEVEL"] = "DEBUG"
     handler: Callable[[argparse.Namespace, Settings], None] = args.handler
     try:
         settings = load_settings()
@@ -252,5 +308,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError as error:
         print(f"nexus: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except DatabaseUnavailableError as error:
+        if settings.nexus_log_level == "DEBUG":
+            raise
+        print(f"nexus: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

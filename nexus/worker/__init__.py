@@ -1,0 +1,1 @@
+"""`nexus worker`: runs the queue's jobs (reading.md, Processing)."""

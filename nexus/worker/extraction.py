@@ -1,0 +1,82 @@
+"""The article pipeline, run off the worker's event loop in processes of its own.
+
+The pipeline is CPU-bound pure Python and lxml: in threads it would hold the GIL and
+stall the loop's heartbeats, fetches and database calls, and it would use one core at
+most. Child processes are spawned (not forked from a process with a running event loop
+and open connections) and import only the pipeline; the worker's own process never does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from nexus.errors import ErrorCode
+from nexus.ingest.article import Article
+from nexus.ingest.errors import IngestError
+
+__all__ = ["PageExtractor"]
+
+# A child is replaced after this many pages: what lxml and trafilatura's caches keep
+# grows with each page, and the worker's memory budget counts its children.
+PAGES_PER_CHILD = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """An IngestError crossing back from a child (its constructor does not unpickle)."""
+
+    code: ErrorCode
+    message: str
+    transient: bool
+
+
+def _build_in_child(body: bytes, url: str, content_type: str | None) -> Article | _Refusal:
+    from nexus.ingest.pipeline import build_article  # noqa: PLC0415 - only children load it
+
+    try:
+        return build_article(body, url=url, content_type=content_type)
+    except IngestError as error:
+        return _Refusal(error.code, error.message, error.transient)
+
+
+class PageExtractor:
+    """Builds articles in at most `processes` child processes at once."""
+
+    def __init__(self, *, processes: int) -> None:
+        self._processes = processes
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            max_tasks_per_child=PAGES_PER_CHILD,
+        )
+
+    async def build(self, body: bytes, *, url: str, content_type: str | None) -> Article:
+        """The page's article, or its IngestError. A child that died (killed for memory,
+        crashed in a C extension) fails the pages it held as transient: they are tried
+        again in a fresh pool, and a page that kills every child runs out of attempts."""
+        pool = self._pool
+        work = functools.partial(_build_in_child, body, url, content_type)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(pool, work)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = self._new_pool()
+                pool.shutdown(wait=False)
+            raise IngestError(
+                ErrorCode.E_INGEST_FAILED, "The page could not be processed.", transient=True
+            ) from None
+        if isinstance(result, _Refusal):
+            raise IngestError(result.code, result.message, transient=result.transient)
+        return result
+
+    def close(self) -> None:
+        """Stop the children, dropping pages not started (their jobs are being retried)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
