@@ -1,12 +1,16 @@
-"""The columns of a row by name, as the SQL builders read them."""
+"""The columns of a row by name, as the SQL builders read them; a result row of any width."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Row
 
-__all__ = ["Columns"]
+__all__ = ["Columns", "ResultRow"]
+
+# SQLAlchemy types a row by its columns' types (`Row[Any]` is a row of one column); the
+# services return rows of their statements' columns, read by name.
+type ResultRow = Row[*tuple[Any, ...]]
 
 
 class Columns(Protocol):

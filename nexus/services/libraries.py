@@ -15,7 +15,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     delete,
     exists,
@@ -28,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.columns import ResultRow
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached, fetch_statement
 from nexus.db.tables import libraries, library_media, memberships
@@ -168,7 +168,7 @@ def normalize_library_name(name: str) -> str:
     return trimmed
 
 
-async def create_library(*, session: AsyncSession, viewer_id: UUID, name: str) -> Row[Any]:
+async def create_library(*, session: AsyncSession, viewer_id: UUID, name: str) -> ResultRow:
     """A new library named `name` (normalized), owned by the viewer, who is its admin."""
     name = normalize_library_name(name)
     # One statement: the library and the creator's admin membership.
@@ -195,7 +195,7 @@ async def create_library(*, session: AsyncSession, viewer_id: UUID, name: str) -
 
 async def rename_library(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, name: str
-) -> Row[Any]:
+) -> ResultRow:
     """Rename a library the viewer administers; never a default library."""
     name = normalize_library_name(name)
     locked = await lock_library(

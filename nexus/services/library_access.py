@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.columns import ResultRow
 from nexus.db.tables import libraries, memberships
 from nexus.errors import ErrorCode, NexusError
 from nexus.services.visibility import is_member, viewer_memberships
@@ -46,7 +46,7 @@ class LockMode(Enum):
 class LockedLibrary:
     """A library locked for a change by the viewer, with the facts its rules need."""
 
-    library: Row[Any]  # LIBRARY_COLUMNS and viewer_role
+    library: ResultRow  # LIBRARY_COLUMNS and viewer_role
     admin_count: int
     target_role: str | None  # the role of `target_user_id`, None when not a member
 

@@ -16,10 +16,11 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, delete, exists, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, delete, exists, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.columns import ResultRow
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_statement
 from nexus.db.tables import libraries, library_media, memberships, users
@@ -111,7 +112,7 @@ def _not_a_member() -> NexusError:
     return NexusError(ErrorCode.E_NOT_FOUND, "That user is not a member of this library.")
 
 
-async def _membership(session: AsyncSession, library_id: UUID, user_id: UUID) -> Row[Any]:
+async def _membership(session: AsyncSession, library_id: UUID, user_id: UUID) -> ResultRow:
     statement = select(*MEMBERSHIP_COLUMNS).where(
         memberships.c.library_id == library_id, memberships.c.user_id == user_id
     )
@@ -120,7 +121,7 @@ async def _membership(session: AsyncSession, library_id: UUID, user_id: UUID) ->
 
 async def add_member(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, user_id: UUID, role: Role
-) -> Row[Any]:
+) -> ResultRow:
     """Add a user who has signed in to a library the viewer administers, and put every
     media of the library into the new member's default library. An existing member's
     membership is returned unchanged (whatever `role` says)."""
@@ -180,7 +181,7 @@ def _check_admins_remain(locked: LockedLibrary, owner_id: UUID, user_id: UUID) -
 
 async def update_member_role(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, user_id: UUID, role: Role
-) -> Row[Any]:
+) -> ResultRow:
     """Promote or demote a member of a library the viewer administers."""
     locked = await lock_library(
         session=session,
@@ -207,7 +208,7 @@ async def update_member_role(
 
 async def remove_member(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, user_id: UUID
-) -> Row[Any]:
+) -> ResultRow:
     """Remove a member (an admin may remove anyone; any member may remove themselves).
     Their default library keeps what it holds. Returns the library as it was."""
     locked = await lock_library(
