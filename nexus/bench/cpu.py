@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-from typing import Any
 
 import uvloop
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 from nexus.app import create_app
 from nexus.bench.throughput import QUERIES, read_requests
@@ -33,12 +32,12 @@ def _cpu_seconds() -> float:
 
 
 async def _post(app: ASGIApp, body: bytes, authorization: str) -> bytes:
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> Any:  # noqa: ANN401 (an ASGI message)
+    async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: Any) -> None:  # noqa: ANN401 (an ASGI message)
+    async def send(message: Message) -> None:
         sent.append(message)
 
     headers = [
@@ -53,7 +52,7 @@ async def _post(app: ASGIApp, body: bytes, authorization: str) -> bytes:
         "server": ("127.0.0.1", 8000), "state": {},
     }  # fmt: skip
     await app(scope, receive, send)
-    response = sent[-1]["body"]
+    response: bytes = sent[-1]["body"]
     if sent[0]["status"] != 200 or b'"errors":' in response:
         raise RuntimeError(f"{sent[0]['status']}: {response[:300]!r}")
     return response
@@ -63,10 +62,10 @@ async def _measure(queries: list[str], count: int) -> None:
     settings = load_settings()
     requests = read_requests(settings.database_url or "", settings.nexus_state_dir)
     app = create_app(settings)
-    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    startup: asyncio.Queue[Message] = asyncio.Queue()
+    events: asyncio.Queue[Message] = asyncio.Queue()
     await startup.put({"type": "lifespan.startup"})
-    lifespan = asyncio.create_task(
+    lifespan = asyncio.ensure_future(
         app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, startup.get, events.put)
     )
     await events.get()

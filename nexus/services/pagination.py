@@ -176,9 +176,8 @@ def page_statement(
     parents = parents.render_derived(name="page_parents")
     parent_id = parents.c.id
     after = bind_after(paged.key, request.after) if request.after is not None else None
-    limit = bindparam("page_limit", request.first + 1)
-    page = page_rows(paged, parent_id, after=after, limit=limit, omit=request.omit)
-    page = page.lateral("page")
+    limit: ColumnElement[int] = bindparam("page_limit", request.first + 1)
+    page = page_rows(paged, parent_id, after=after, limit=limit, omit=request.omit).lateral("page")
     columns: list[Any] = [parent_id.label("page_parent_id")]
     source: Any = parents
     facts = parent_facts(paged, parent_id, after=after, with_total=request.with_total)

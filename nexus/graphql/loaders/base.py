@@ -51,7 +51,7 @@ class ContextLoader[K, V](DataLoader[K, V]):
         """The values of `keys`, in their order."""
 
 
-def _retrieve(batch: asyncio.Future[object]) -> None:
+def _retrieve[T](batch: asyncio.Future[T]) -> None:
     # A batch whose callers were all cancelled has no one to raise to: mark it seen.
     if not batch.cancelled():
         batch.exception()
