@@ -29,6 +29,7 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.incremental.incremental_executor import DeliveryGroupMap
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -90,7 +91,7 @@ def _list(item: _Complete, non_null: bool) -> _Complete:
 
 
 def _object(
-    is_type_of: Callable[[object, None], object] | None, fields: tuple[_Field, ...], non_null: bool
+    is_type_of: Callable[..., object] | None, fields: tuple[_Field, ...], non_null: bool
 ) -> _Complete:
     def complete(value: object) -> object:
         if value is None:
@@ -137,7 +138,7 @@ class DirectExecutionContext(StrawberryGraphQLCoreExecutionContext):
         source_value: object,
         path: Path | None,
         grouped_field_set: GroupedFieldSet,
-        position_context: object,
+        position_context: DeliveryGroupMap | None,
     ) -> AwaitableOrValue[_Result]:
         selection = self._selection(parent_type, grouped_field_set)
         if selection is None:
