@@ -75,7 +75,7 @@ class RemoveMediaFromLibraryInput:
 class AddLibraryMemberInput:
     library_id: strawberry.ID = strawberry.field(description=_LIBRARY_ID)
     user_id: strawberry.ID = strawberry.field(description=_USER_ID)
-    role: LibraryRole = strawberry.field(  # type: ignore[valid-type]
+    role: LibraryRole = strawberry.field(
         default=Role.MEMBER, description="The new member's role (default MEMBER)."
     )
     client_mutation_id: str | None = strawberry.field(
@@ -87,7 +87,7 @@ class AddLibraryMemberInput:
 class UpdateLibraryMemberRoleInput:
     library_id: strawberry.ID = strawberry.field(description=_LIBRARY_ID)
     user_id: strawberry.ID = strawberry.field(description=_USER_ID)
-    role: LibraryRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
+    role: LibraryRole = strawberry.field(description="The new role.")
     client_mutation_id: str | None = strawberry.field(
         default=strawberry.UNSET, description=_CLIENT_MUTATION_ID
     )
