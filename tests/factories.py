@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,11 +26,14 @@ async def create_media(
     *,
     title: str = "An article",
     kind: str = "web_article",
-    url: str | None = "https://example.org/article",
+    url: str | None = "",
     status: str = "ready_for_reading",
     fragment_count: int = 0,
 ) -> UUID:
-    """A media item with `fragment_count` fragments (idx 0..n-1), in no library."""
+    """A media item with `fragment_count` fragments (idx 0..n-1), in no library. Its URL
+    is a new one unless given (web articles' canonical URLs are unique)."""
+    if url == "":
+        url = f"https://example.org/articles/{uuid4().hex}"
     media_id: UUID = (
         await connection.execute(
             insert(media)

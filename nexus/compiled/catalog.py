@@ -9,7 +9,7 @@ says which service definition answers which field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -23,6 +23,7 @@ from nexus.services import libraries as library_service
 from nexus.services import media as media_service
 from nexus.services import memberships as membership_service
 from nexus.services import user_directory
+from nexus.services.capabilities import capability_expressions
 from nexus.services.pagination import PagedList
 from nexus.services.visibility import ViewerId
 
@@ -31,7 +32,9 @@ __all__ = [
     "OBJECTS",
     "VIEWER",
     "Column",
+    "Computed",
     "Connection",
+    "Embedded",
     "FieldSpec",
     "GlobalId",
     "Link",
@@ -67,13 +70,30 @@ class GlobalId:
 
 
 @dataclass(frozen=True, slots=True)
+class Computed:
+    """A scalar a service's SQL rule computes from the row's columns for the viewer."""
+
+    value: Callable[[ViewerId, Mapping[str, ColumnElement[Any]]], ColumnElement[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Embedded:
+    """An object made of this same row's columns; null where the `present` column is."""
+
+    type_name: str
+    present: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """One object: the source's row whose primary key is these columns of this row
-    (no columns: the source's only row, such as the viewer's default library)."""
+    (no columns: the source's only row, such as the viewer's default library); null when
+    `nullable` and the source has no such row for the viewer."""
 
     type_name: str
     source: Source
     key: tuple[str, ...] = ()
+    nullable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +107,7 @@ class Connection:
     edge_columns: dict[str, str] = field(default_factory=dict)
 
 
-FieldSpec = Column | GlobalId | Link | Connection
+FieldSpec = Column | Computed | Embedded | GlobalId | Link | Connection
 
 USERS = Source(users, lambda _viewer: user_directory.user_rows())
 VISIBLE_USERS = Source(users, user_directory.visible_users)
@@ -96,6 +116,11 @@ MEDIA = Source(media, media_service.readable_media)
 FRAGMENTS = Source(fragments, media_service.readable_fragments)
 MEMBERSHIPS = Source(memberships, membership_service.visible_memberships)
 STORED_JSON = media_service.stored_fragment_json
+
+
+def _capability(name: str) -> Computed:
+    return Computed(lambda viewer, row: capability_expressions(viewer, row)[name])
+
 
 OBJECTS: dict[str, dict[str, FieldSpec]] = {
     "User": {"id": GlobalId("User"), "uuid": Column("id"), "createdAt": Column("created_at")},
@@ -132,10 +157,34 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "processingStatus": Column("processing_status"),
         "createdAt": Column("created_at"),
         "updatedAt": Column("updated_at"),
+        "requestedUrl": Column("requested_url"),
+        "author": Column("author"),
+        "siteName": Column("site_name"),
+        "publishedAt": Column("published_at"),
+        "language": Column("language"),
+        "excerpt": Column("excerpt"),
+        "wordCount": Column("word_count"),
+        "processingAttempts": Column("processing_attempts"),
+        "processingError": Embedded("ProcessingError", present="processing_error_code"),
+        "capabilities": Embedded("MediaCapabilities"),
+        "createdBy": Link("User", VISIBLE_USERS, ("created_by_user_id",), nullable=True),
         "fragments": Connection(
             "Fragment", lambda _viewer: media_service.FRAGMENTS_OF_MEDIA, cursors.FRAGMENTS
         ),
         "libraries": Connection("Library", library_service.libraries_holding, cursors.LIBRARIES),
+    },
+    "ProcessingError": {
+        "code": Column("processing_error_code"),
+        "message": Column("processing_error_message"),
+    },
+    "MediaCapabilities": {
+        "canRead": _capability("can_read"),
+        "canHighlight": _capability("can_highlight"),
+        "canQuote": _capability("can_quote"),
+        "canSearch": _capability("can_search"),
+        "canPlay": _capability("can_play"),
+        "canDownloadFile": _capability("can_download_file"),
+        "canRetry": _capability("can_retry"),
     },
     "Fragment": {
         "id": GlobalId("Fragment"),

@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    null,
     select,
 )
 from sqlalchemy.dialects import postgresql
@@ -102,18 +103,35 @@ class _Planner(PlannerBase):
         if spec is None:
             raise NotCompilableError(f"field {type_name}.{field.name}")
         if isinstance(spec, catalog.Column):
-            value = self.scalar(field, row.c[spec.name])
-            if spec.stored_json is None:
-                return value
-            # The kept encoding, or the text encoded now where none is kept.
-            stored = row.correlated(spec.stored_json(row.c["id"]))
-            return func.coalesce(stored, func.to_json(value))
+            return self.column(spec, row, field)
         if isinstance(spec, catalog.GlobalId):
             return encoding.global_id(spec.type_name, *(row.c[name] for name in spec.columns))
+        if isinstance(spec, catalog.Computed | catalog.Embedded):
+            return self.derived(spec, row, field)
         if isinstance(spec, catalog.Link):
             key = tuple(row.c[name] for name in spec.key)
-            return self.link(spec.type_name, spec.source, key, field, guard=True, row=row)
+            guard = not spec.nullable
+            return self.link(spec.type_name, spec.source, key, field, guard=guard, row=row)
         return self.connection(spec, row, field)
+
+    def column(self, spec: catalog.Column, row: Row, field: CollectedField) -> ColumnElement[Any]:
+        value = self.scalar(field, row.c[spec.name])
+        if spec.stored_json is None:
+            return value
+        # The kept encoding, or the text encoded now where none is kept.
+        stored = row.correlated(spec.stored_json(row.c["id"]))
+        return func.coalesce(stored, func.to_json(value))
+
+    def derived(
+        self, spec: catalog.Computed | catalog.Embedded, row: Row, field: CollectedField
+    ) -> ColumnElement[Any]:
+        """A value made of the row's own columns: a service's rule, or a nested object."""
+        if isinstance(spec, catalog.Computed):
+            return spec.value(self.viewer, row.c)
+        value = self.object_json(spec.type_name, row, field.sub_selections())
+        if spec.present is None:
+            return value
+        return case((row.c[spec.present].is_(None), null()), else_=value)
 
     def scalar(self, field: CollectedField, value: ColumnElement[Any]) -> ColumnElement[Any]:
         assert field.definition is not None

@@ -9,12 +9,14 @@ from nexus.services.memberships import Role
 
 __all__ = [
     "AddLibraryMemberInput",
+    "AddMediaFromUrlInput",
     "AddMediaToLibraryInput",
     "CreateLibraryInput",
     "DeleteLibraryInput",
     "RemoveLibraryMemberInput",
     "RemoveMediaFromLibraryInput",
     "RenameLibraryInput",
+    "RetryMediaProcessingInput",
     "UpdateLibraryMemberRoleInput",
 ]
 
@@ -97,6 +99,35 @@ class UpdateLibraryMemberRoleInput:
 class RemoveLibraryMemberInput:
     library_id: strawberry.ID = strawberry.field(description=_LIBRARY_ID)
     user_id: strawberry.ID = strawberry.field(description=_USER_ID)
+    client_mutation_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_CLIENT_MUTATION_ID
+    )
+
+
+@strawberry.input(description="Save a web article by its URL.")
+class AddMediaFromUrlInput:
+    url: str = strawberry.field(
+        description=(
+            "An absolute http(s) URL with a host, at most 2048 characters (else "
+            "E_INVALID_URL); a host that is or resolves to a non-public address, or a port "
+            "other than 80 and 443, is E_SSRF_BLOCKED."
+        )
+    )
+    library_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "A library the viewer administers to add it to as well; the viewer's default "
+            "library always gets it."
+        ),
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description=_CLIENT_MUTATION_ID
+    )
+
+
+@strawberry.input(description="Queue a media item whose processing failed again.")
+class RetryMediaProcessingInput:
+    media_id: strawberry.ID = strawberry.field(description=_MEDIA_ID)
     client_mutation_id: str | None = strawberry.field(
         default=strawberry.UNSET, description=_CLIENT_MUTATION_ID
     )

@@ -19,28 +19,32 @@ from nexus.graphql.context import Context
 from nexus.graphql.global_ids import decode_global_id, encode_global_id
 from nexus.graphql.inputs import (
     AddLibraryMemberInput,
+    AddMediaFromUrlInput,
     AddMediaToLibraryInput,
     CreateLibraryInput,
     DeleteLibraryInput,
     RemoveLibraryMemberInput,
     RemoveMediaFromLibraryInput,
     RenameLibraryInput,
+    RetryMediaProcessingInput,
     UpdateLibraryMemberRoleInput,
 )
 from nexus.graphql.payloads import (
     AddLibraryMemberPayload,
+    AddMediaFromUrlPayload,
     AddMediaToLibraryPayload,
     CreateLibraryPayload,
     DeleteLibraryPayload,
     RemoveLibraryMemberPayload,
     RemoveMediaFromLibraryPayload,
     RenameLibraryPayload,
+    RetryMediaProcessingPayload,
     UpdateLibraryMemberRolePayload,
 )
 from nexus.graphql.types.library import Library
 from nexus.graphql.types.media import Media
 from nexus.graphql.types.membership import Membership
-from nexus.services import libraries, media, memberships
+from nexus.services import libraries, media, memberships, saving
 
 __all__ = ["Mutation"]
 
@@ -250,4 +254,56 @@ class Mutation:
             library=Library.from_row(library),
             removed_user_id=strawberry.ID(encode_global_id("User", user_id)),
             client_mutation_id=_echo(input.client_mutation_id),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Save a web article by URL: the media item of the URL's canonical form (found, "
+            "or created PENDING with its processing queued) joins the viewer's default "
+            "library and, with libraryId, that library (admins only). Errors: "
+            "E_INVALID_URL, E_SSRF_BLOCKED, E_RATE_LIMITED (too many saves in progress), "
+            "E_INVALID_REQUEST, E_LIBRARY_NOT_FOUND, E_FORBIDDEN."
+        )
+    )
+    async def add_media_from_url(
+        self, info: Info[Context, None], input: AddMediaFromUrlInput
+    ) -> AddMediaFromUrlPayload | None:
+        context = info.context
+        library_id = None if not input.library_id else _one_id(input.library_id, "Library")
+        async with _transaction(context) as session:
+            row, created = await saving.add_media_from_url(
+                session=session,
+                viewer_id=context.viewer_id,
+                url=input.url,
+                library_id=library_id,
+                policy=context.saving,
+            )
+        return AddMediaFromUrlPayload(
+            media=Media.from_row(row),
+            created=created,
+            client_mutation_id=_echo(input.client_mutation_id),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Process a FAILED media item again (its creator, or an admin of a library "
+            "holding it): what processing left goes and it is PENDING, queued. Errors: "
+            "E_INVALID_REQUEST, E_MEDIA_NOT_FOUND, E_FORBIDDEN, E_INVALID_STATE (not "
+            "FAILED), E_RATE_LIMITED."
+        )
+    )
+    async def retry_media_processing(
+        self, info: Info[Context, None], input: RetryMediaProcessingInput
+    ) -> RetryMediaProcessingPayload | None:
+        context = info.context
+        media_id = _one_id(input.media_id, "Media")
+        async with _transaction(context) as session:
+            row = await saving.retry_media_processing(
+                session=session,
+                viewer_id=context.viewer_id,
+                media_id=media_id,
+                max_active=context.saving.max_active,
+            )
+        return RetryMediaProcessingPayload(
+            media=Media.from_row(row), client_mutation_id=_echo(input.client_mutation_id)
         )

@@ -12,12 +12,14 @@ from nexus.graphql.types.membership import Membership
 
 __all__ = [
     "AddLibraryMemberPayload",
+    "AddMediaFromUrlPayload",
     "AddMediaToLibraryPayload",
     "CreateLibraryPayload",
     "DeleteLibraryPayload",
     "RemoveLibraryMemberPayload",
     "RemoveMediaFromLibraryPayload",
     "RenameLibraryPayload",
+    "RetryMediaProcessingPayload",
     "UpdateLibraryMemberRolePayload",
 ]
 
@@ -88,4 +90,24 @@ class RemoveLibraryMemberPayload:
     removed_user_id: strawberry.ID = strawberry.field(
         description="The global id of the user who is no longer a member."
     )
+    client_mutation_id: str | None = strawberry.field(description=_ECHO)
+
+
+@strawberry.type(description="The saved media item.")
+class AddMediaFromUrlPayload:
+    media: Media = strawberry.field(
+        description="The new media item (PENDING), or the existing one for the same canonical URL."
+    )
+    created: bool = strawberry.field(
+        description=(
+            "False when the URL was already known (the existing media was added to the "
+            "libraries and nothing was queued)."
+        )
+    )
+    client_mutation_id: str | None = strawberry.field(description=_ECHO)
+
+
+@strawberry.type(description="The media item queued again.")
+class RetryMediaProcessingPayload:
+    media: Media = strawberry.field(description="Back to PENDING, queued again.")
     client_mutation_id: str | None = strawberry.field(description=_ECHO)

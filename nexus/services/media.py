@@ -41,6 +41,7 @@ from nexus.services.visibility import VIEWER, ViewerId, can_read_media, is_membe
 
 __all__ = [
     "FRAGMENTS_OF_MEDIA",
+    "MEDIA_COLUMNS",
     "MediaKind",
     "ProcessingStatus",
     "add_media_to_library",
@@ -82,6 +83,17 @@ MEDIA_COLUMNS = (
     media.c.processing_status,
     media.c.created_at,
     media.c.updated_at,
+    media.c.requested_url,
+    media.c.created_by_user_id,
+    media.c.author,
+    media.c.site_name,
+    media.c.published_at,
+    media.c.language,
+    media.c.excerpt,
+    media.c.word_count,
+    media.c.processing_attempts,
+    media.c.processing_error_code,
+    media.c.processing_error_message,
 )
 FRAGMENT_COLUMNS = (
     fragments.c.id,

@@ -7,10 +7,11 @@ from uuid import UUID
 
 from nexus.db.engine import DriverConnection, Record
 from nexus.graphql.loaders.base import ContextLoader, PageLoader
-from nexus.services import media
+from nexus.services import capabilities, media
 from nexus.services.pagination import Page, PageRequest
 
 __all__ = [
+    "CapabilitiesByMediaLoader",
     "FragmentByIdLoader",
     "FragmentPageByMediaLoader",
     "MediaByIdLoader",
@@ -25,6 +26,18 @@ class MediaByIdLoader(ContextLoader[UUID, Record | None]):
         self, connection: DriverConnection, keys: list[UUID]
     ) -> list[Record | None]:
         rows = await media.get_media(
+            connection=connection, viewer_id=self.context.viewer_id, media_ids=keys
+        )
+        return [rows.get(key) for key in keys]
+
+
+class CapabilitiesByMediaLoader(ContextLoader[UUID, Record | None]):
+    """What the viewer may do with each (readable) media item."""
+
+    async def load_batch(
+        self, connection: DriverConnection, keys: list[UUID]
+    ) -> list[Record | None]:
+        rows = await capabilities.get_capabilities(
             connection=connection, viewer_id=self.context.viewer_id, media_ids=keys
         )
         return [rows.get(key) for key in keys]

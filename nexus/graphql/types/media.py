@@ -16,12 +16,16 @@ from nexus.graphql.enums import MediaKind, ProcessingStatus
 from nexus.graphql.global_ids import encode_global_id
 from nexus.graphql.loaders import loader
 from nexus.graphql.loaders.libraries import LibraryPageByMediaLoader
-from nexus.graphql.loaders.media import FragmentPageByMediaLoader
+from nexus.graphql.loaders.media import CapabilitiesByMediaLoader, FragmentPageByMediaLoader
+from nexus.graphql.loaders.users import VisibleUserByIdLoader
 from nexus.graphql.pagination import After, First, page_request
 from nexus.graphql.types import fragment as fragment_types
 from nexus.graphql.types import library as library_types
 from nexus.graphql.types.node import Node
 from nexus.graphql.types.page_info import PageInfo, page_info
+from nexus.graphql.types.processing import MediaCapabilities, ProcessingError
+from nexus.graphql.types.user import User
+from nexus.services.media import media_not_found
 from nexus.services.pagination import Page
 
 if TYPE_CHECKING:
@@ -50,6 +54,36 @@ class Media(Node):
     )
     created_at: datetime = strawberry.field(description="When the media item was created.")
     updated_at: datetime = strawberry.field(description="When the media item last changed.")
+    requested_url: str | None = strawberry.field(
+        description=(
+            "The URL as the user gave it, before canonicalization and redirects (web "
+            "articles saved by URL)."
+        )
+    )
+    author: str | None = strawberry.field(description="The author, as the page names them.")
+    site_name: str | None = strawberry.field(description="The site or publication's name.")
+    published_at: datetime | None = strawberry.field(
+        description="When it was published, as the page says."
+    )
+    language: str | None = strawberry.field(
+        description="BCP 47 language tag, when the page declares it or it is detected."
+    )
+    excerpt: str | None = strawberry.field(
+        description=(
+            "Plain text: the page's description, else the article's first sentences (at "
+            "most 300 characters)."
+        )
+    )
+    word_count: int = strawberry.field(
+        description="Words in the fragments' canonical text; 0 until readable."
+    )
+    processing_attempts: int = strawberry.field(
+        description="How many times processing has started (since the save or last retry)."
+    )
+    processing_error: ProcessingError | None = strawberry.field(
+        description="Why processing failed; null unless processingStatus is FAILED."
+    )
+    created_by_user_id: strawberry.Private[UUID | None]
 
     @classmethod
     def from_row(cls, row: Record) -> Media:
@@ -61,7 +95,42 @@ class Media(Node):
             processing_status=row.processing_status,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            requested_url=row.requested_url,
+            author=row.author,
+            site_name=row.site_name,
+            published_at=row.published_at,
+            language=row.language,
+            excerpt=row.excerpt,
+            word_count=row.word_count,
+            processing_attempts=row.processing_attempts,
+            processing_error=ProcessingError.from_row(row),
+            created_by_user_id=row.created_by_user_id,
         )
+
+    @strawberry.field(
+        description=(
+            "What the viewer may do with it now (read, highlight, retry, ...). Clients "
+            "derive their UI from these, never from processingStatus."
+        )
+    )
+    async def capabilities(self, info: Info[Context, None]) -> MediaCapabilities:
+        row = await loader(info.context, CapabilitiesByMediaLoader).load(self.uuid)
+        if row is None:
+            raise media_not_found()
+        return MediaCapabilities.from_row(row)
+
+    @strawberry.field(
+        description=(
+            "The user who saved it first, when the viewer can see them (themselves, or "
+            "someone they share a library with); null otherwise, and for media that came "
+            "from elsewhere (seed data)."
+        )
+    )
+    async def created_by(self, info: Info[Context, None]) -> User | None:
+        if self.created_by_user_id is None:
+            return None
+        row = await loader(info.context, VisibleUserByIdLoader).load(self.created_by_user_id)
+        return None if row is None else User.from_row(row)
 
     @strawberry.field(description="The global id: base64 of `Media:<uuid>`.")
     def id(self) -> strawberry.ID:
