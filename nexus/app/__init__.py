@@ -54,7 +54,8 @@ def create_app(
                 settings.database_url,
                 pool_size=settings.nexus_db_pool_size,
                 statement_timeout_ms=settings.nexus_statement_timeout_ms,
-            )
+            ),
+            read_deadline_seconds=settings.nexus_operation_timeout_seconds,
         )
     auth = build_auth(settings, jwks_transport=jwks_transport)
     local_key, keys = auth.local_key, auth.keys
@@ -65,6 +66,7 @@ def create_app(
         schema or build_schema(),
         limits=QueryLimits.from_settings(settings),
         cache_size=settings.nexus_document_cache_size,
+        cache_bytes=settings.nexus_document_cache_bytes,
     )
     compiled = (
         CompiledReads(

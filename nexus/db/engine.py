@@ -98,7 +98,13 @@ class DriverConnection:
 class Database:
     """Hands out connections and transactions from one engine (or one pinned connection)."""
 
-    def __init__(self, engine: AsyncEngine, *, pinned: AsyncConnection | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        pinned: AsyncConnection | None = None,
+        read_deadline_seconds: float = 10.0,
+    ) -> None:
         self.engine = engine
         # Reads run in autocommit: each is one statement on its own snapshot anyway, and
         # BEGIN and ROLLBACK around it would be two more round trips per loader batch.
@@ -109,7 +115,8 @@ class Database:
         conninfo = make_conninfo(
             **url.translate_connect_args(username="user", database="dbname"), **url.query
         )
-        self.read_pool = ReadPool(conninfo, size=engine.pool.size())
+        # A read's connection is cut off when it outlives the operation time limit.
+        self.read_pool = ReadPool(conninfo, size=engine.pool.size(), deadline=read_deadline_seconds)
         # The readiness probe's one connection, outside the requests' pool: a pool busy
         # serving requests is not a database that is down.
         self._probes: AsyncEngine | None = None

@@ -1,9 +1,10 @@
 """Database failures as typed errors, at the one door to PostgreSQL.
 
-A statement cancelled by `statement_timeout` is E_TIMEOUT; a server that is down,
-restarting, refusing connections or out of them (or a pool with none free in time) is
-E_UNAVAILABLE. Everything else (a constraint violation, a bug in a query) stays what it
-is, so it is logged and answered as E_INTERNAL.
+A statement cancelled by `statement_timeout`, or unanswered past the read pool's deadline,
+is E_TIMEOUT; a server that is down, restarting, refusing connections or out of them (or a
+pool with none free in time, or closed at shutdown) is E_UNAVAILABLE. Everything else (a
+constraint violation, a bug in a query) stays what it is, so it is logged and answered as
+E_INTERNAL.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from sqlalchemy import exc as sa_exc
 
-from nexus.db.read_pool import ReadPoolTimeoutError
+from nexus.db.read_pool import ReadDeadlineError, ReadPoolClosedError, ReadPoolTimeoutError
 from nexus.errors import ErrorCode, NexusError
 
 __all__ = ["database_fault", "typed_database_faults"]
@@ -28,6 +29,10 @@ def database_fault(error: BaseException) -> NexusError | None:
     """The typed error a database failure stands for, or None when it is not one."""
     if isinstance(error, sa_exc.TimeoutError | ReadPoolTimeoutError):
         return NexusError(ErrorCode.E_UNAVAILABLE, "The database has no connection free.")
+    if isinstance(error, ReadPoolClosedError):
+        return NexusError(ErrorCode.E_UNAVAILABLE, "The server is shutting down.")
+    if isinstance(error, ReadDeadlineError):
+        return NexusError(ErrorCode.E_TIMEOUT, "The database took too long to answer.")
     cause = error.orig if isinstance(error, sa_exc.DBAPIError) else error
     if isinstance(cause, pg_errors.QueryCanceled):
         return NexusError(ErrorCode.E_TIMEOUT, "The database took too long to answer.")
