@@ -1,10 +1,10 @@
 """Pages served on loopback for the fetcher's tests, and a watch on outgoing connections.
 
 PagesServer is an asyncio HTTP/1.1 server on 127.0.0.1 or ::1 and a random free port; a
-test writes the replies by path and reads back the requests it got. `connections_attempted`
-records every socket.connect of the process (an audit hook) and refuses, before the
-system call, any destination that is not loopback: whatever the code under test does, no
-packet leaves the machine."""
+test writes the replies by target (path and query, else the path alone) and reads back
+the requests it got. `connections_attempted` records every socket.connect of the process
+(an audit hook) and refuses, before the system call, any destination that is not
+loopback: whatever the code under test does, no packet leaves the machine."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ class PagesServer:
                     request_line.split(" ")[1], {k.lower(): v for k, v in headers.items()}
                 )
                 self.requests.append(seen)
-                reply = self.pages.get(seen.target.split("?")[0], Reply(404, body=b"not found"))
+                reply = self.pages.get(seen.target) or self.pages.get(
+                    seen.target.split("?")[0], Reply(404, body=b"not found")
+                )
                 if not await self._answer(reply, writer):
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
