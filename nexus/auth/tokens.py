@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -50,10 +50,20 @@ class TokenVerifier:
     `iat` once passed stay passed.
     """
 
-    def __init__(self, keys: KeySource, *, issuer: str, audiences: Sequence[str]) -> None:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audiences: Sequence[str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`clock` (epoch seconds) is what `exp`, `nbf` and `iat` are checked against, by
+        the verification and by the memory of verified tokens alike."""
         if not issuer or not audiences:
             raise ValueError("an issuer and at least one audience are required")
         self.keys = keys
+        self.clock = clock
         self.issuer = _issuer(issuer)
         self.audiences = list(audiences)
         self._verified: OrderedDict[str, _Verified] = OrderedDict()
@@ -71,7 +81,7 @@ class TokenVerifier:
             raise InvalidTokenError("token larger than 8 KB")
         known = self._verified.get(token)
         if known is not None:
-            if time.time() < known.valid_until and await self.keys.key_for(known.kid) is known.key:
+            if self.clock() < known.valid_until and await self.keys.key_for(known.kid) is known.key:
                 # While the keys were awaited, a concurrent request may have dropped or
                 # replaced this entry, or others evicted it: touch it only if still there.
                 if self._verified.get(token) is known:
@@ -100,8 +110,12 @@ class TokenVerifier:
                 algorithms=[key.algorithm_name],
                 audience=self.audiences,
                 leeway=LEEWAY_SECONDS,
+                # The dates are checked below, against our clock and as JSON numbers only.
                 options={
                     "require": _REQUIRED_CLAIMS,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
                     "verify_iss": False,
                     "enforce_minimum_key_length": True,
                 },
@@ -111,7 +125,8 @@ class TokenVerifier:
         if _issuer(claims["iss"]) != self.issuer:
             raise InvalidTokenError("wrong issuer")
         user_id = _subject(claims["sub"])
-        self._remember(token, _Verified(user_id, kid, key, _expiry(claims) + LEEWAY_SECONDS))
+        valid_until = _valid_until(claims, self.clock())
+        self._remember(token, _Verified(user_id, kid, key, valid_until))
         return user_id
 
     def _remember(self, token: str, verified: _Verified) -> None:
@@ -120,13 +135,17 @@ class TokenVerifier:
             self._verified.popitem(last=False)
 
 
-def _expiry(claims: dict[str, Any]) -> float:
-    """`exp`, after checking that it, and `nbf` and `iat` when present, are RFC 7519
-    NumericDates: JSON numbers. PyJWT also takes numeric strings (`"1767225600"`)."""
+def _valid_until(claims: dict[str, Any], now: float) -> float:
+    """Until when the token is valid (`exp` plus the leeway), checking that `exp` has not
+    passed and `nbf` and `iat`, when present, have, each within the leeway. All three
+    must be RFC 7519 NumericDates, JSON numbers: PyJWT would take `"1767225600"` too."""
+    valid_until = _numeric_date(claims["exp"], "exp") + LEEWAY_SECONDS
+    if now >= valid_until:
+        raise InvalidTokenError("token expired")
     for name in ("nbf", "iat"):
-        if name in claims:
-            _numeric_date(claims[name], name)
-    return _numeric_date(claims["exp"], "exp")
+        if name in claims and _numeric_date(claims[name], name) > now + LEEWAY_SECONDS:
+            raise InvalidTokenError(f"token not yet valid ({name})")
+    return valid_until
 
 
 def _numeric_date(value: object, name: str) -> float:

@@ -76,6 +76,11 @@ async def test_token_not_yet_valid_is_refused(api: Api, identity: IdentityProvid
     assert_refused(await post_token(api, token), 401, "E_UNAUTHENTICATED")
 
 
+async def test_token_issued_in_the_future_is_refused(api: Api, identity: IdentityProvider) -> None:
+    token = identity.token(uuid4(), iat=int(time.time()) + 120)
+    assert_refused(await post_token(api, token), 401, "E_UNAUTHENTICATED")
+
+
 @pytest.mark.parametrize("claim", ["exp", "iss", "aud", "sub"])
 async def test_token_without_a_required_claim_is_refused(
     api: Api, identity: IdentityProvider, claim: str
