@@ -81,7 +81,8 @@ async def fetch_page(
             ErrorCode.E_INGEST_TIMEOUT, "The site did not send the page in time.", transient=True
         ) from None
     except httpcore.ConnectError as exc:
-        if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+        # httpcore passes the ssl error as the argument (its pool clears __cause__).
+        if any(isinstance(reason, ssl.SSLCertVerificationError) for reason in exc.args):
             raise IngestError(
                 ErrorCode.E_INGEST_FAILED, "The site's certificate could not be verified."
             ) from None

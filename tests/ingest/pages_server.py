@@ -9,11 +9,13 @@ loopback: whatever the code under test does, no packet leaves the machine."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from ipaddress import ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from types import TracebackType
 
 HTML = "text/html; charset=utf-8"
@@ -41,8 +43,9 @@ class SeenRequest:
 
 
 class PagesServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.tls = tls
         self.port = 0
         self.pages: dict[str, Reply] = {}
         self.requests: list[SeenRequest] = []
@@ -50,7 +53,7 @@ class PagesServer:
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> PagesServer:
-        self._server = await asyncio.start_server(self._serve, self.host, 0)
+        self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -72,7 +75,7 @@ class PagesServer:
         return frozenset({(self.host, self.port)})
 
     def url(self, path: str) -> str:
-        return f"http://{self.authority}{path}"
+        return f"{'https' if self.tls else 'http'}://{self.authority}{path}"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -117,6 +120,21 @@ class PagesServer:
             writer.write(chunk)
             await writer.drain()
         return reply.chunks is None
+
+
+class TableResolver:
+    """A resolver answering from a table and counting the questions; a name not in the
+    table does not exist. Names resolve without any packet on the network."""
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.questions: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> Sequence[IPv4Address | IPv6Address]:
+        self.questions.append((host, port))
+        if host not in self.answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ip_address(address) for address in self.answers[host]]
 
 
 _attempts: list[tuple[str, int]] | None = None

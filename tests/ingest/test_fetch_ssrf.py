@@ -4,16 +4,12 @@ Each refusal is asserted to come before any connection is attempted."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Sequence
-from ipaddress import IPv4Address, IPv6Address, ip_address
-
 import pytest
 
 from nexus.errors import ErrorCode
 from nexus.ingest.errors import IngestError
 from nexus.ingest.fetch import FetchedPage, FetchLimits, fetch_page
-from tests.ingest.pages_server import PagesServer, Reply, connections_attempted
+from tests.ingest.pages_server import PagesServer, Reply, TableResolver, connections_attempted
 
 LIMITS = FetchLimits(
     connect_timeout_seconds=2, fetch_timeout_seconds=5, max_bytes=64 * 1024, max_redirects=5
@@ -38,24 +34,10 @@ BLOCKED_ANSWERS = {
 }
 
 
-class Resolver:
-    """Answers from a table and counts the questions; a name not in it does not exist."""
-
-    def __init__(self, answers: dict[str, list[str]]) -> None:
-        self.answers = answers
-        self.questions: list[tuple[str, int]] = []
-
-    async def __call__(self, host: str, port: int) -> Sequence[IPv4Address | IPv6Address]:
-        self.questions.append((host, port))
-        if host not in self.answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [ip_address(address) for address in self.answers[host]]
-
-
 async def refusal(
     url: str,
     allow_hosts: frozenset[tuple[str, int]] = frozenset(),
-    resolver: Resolver | None = None,
+    resolver: TableResolver | None = None,
 ) -> IngestError:
     with pytest.raises(IngestError) as raised:
         await fetch_page(url, limits=LIMITS, allow_hosts=allow_hosts, resolver=resolver)
@@ -64,7 +46,7 @@ async def refusal(
 
 @pytest.mark.parametrize("url", BLOCKED_LITERALS)
 async def test_a_blocked_literal_address_is_refused_before_connecting(url: str) -> None:
-    resolver = Resolver({})
+    resolver = TableResolver({})
     with connections_attempted() as attempts:
         error = await refusal(url, resolver=resolver)
     assert error.code is ErrorCode.E_SSRF_BLOCKED
@@ -76,7 +58,7 @@ async def test_a_blocked_literal_address_is_refused_before_connecting(url: str) 
 async def test_a_name_resolving_to_a_blocked_address_is_refused_before_connecting(
     host: str,
 ) -> None:
-    resolver = Resolver(BLOCKED_ANSWERS)
+    resolver = TableResolver(BLOCKED_ANSWERS)
     with connections_attempted() as attempts:
         error = await refusal(f"https://{host}/article", resolver=resolver)
     assert error.code is ErrorCode.E_SSRF_BLOCKED
@@ -91,7 +73,9 @@ async def test_a_redirect_to_a_blocked_address_is_refused_before_connecting(targ
     async with PagesServer() as server:
         server.pages["/go"] = Reply(302, headers=[("Location", target)])
         with connections_attempted() as attempts:
-            error = await refusal(server.url("/go"), server.allow_hosts, Resolver(BLOCKED_ANSWERS))
+            error = await refusal(
+                server.url("/go"), server.allow_hosts, TableResolver(BLOCKED_ANSWERS)
+            )
     assert error.code is ErrorCode.E_SSRF_BLOCKED
     assert {port for _, port in attempts} == {server.port}
 
@@ -131,7 +115,7 @@ async def test_an_allowed_ipv6_loopback_server_is_fetched() -> None:
 
 async def test_the_connection_goes_to_the_address_the_resolver_answered() -> None:
     # "site.example" exists only in this resolver: a second lookup anywhere else would fail.
-    resolver = Resolver({"site.example": ["127.0.0.1"]})
+    resolver = TableResolver({"site.example": ["127.0.0.1"]})
     async with PagesServer() as server:
         server.pages["/a"] = Reply(302, headers=[("Location", "/b")])
         server.pages["/b"] = Reply()
@@ -152,7 +136,7 @@ async def test_the_connection_goes_to_the_address_the_resolver_answered() -> Non
 
 
 async def test_a_name_that_does_not_resolve_is_a_transient_failure() -> None:
-    error = await refusal("https://nowhere.example/", resolver=Resolver({}))
+    error = await refusal("https://nowhere.example/", resolver=TableResolver({}))
     assert error.code is ErrorCode.E_INGEST_FAILED
     assert error.transient
     assert error.message == "The name nowhere.example could not be resolved."
