@@ -100,7 +100,7 @@ async def fetch_page(
 async def _follow(
     url: str, limits: FetchLimits, allow_hosts: frozenset[tuple[str, int]], resolver: Resolver
 ) -> FetchedPage:
-    target = _checked(url, allow_hosts)
+    target = _checked(url, allow_hosts, redirect=False)
     transport = GuardedTransport(allow_hosts=allow_hosts, resolver=resolver)
     timeout = httpx.Timeout(limits.fetch_timeout_seconds, connect=limits.connect_timeout_seconds)
     # A client per fetch: its cookie jar serves this fetch's redirects, then is gone.
@@ -114,22 +114,28 @@ async def _follow(
                 location = response.headers.get("location")
             if not location:
                 raise IngestError(ErrorCode.E_INGEST_FAILED, "The site redirected nowhere.")
-            target = _checked(urljoin(target, location), allow_hosts)
+            target = _checked(urljoin(target, location), allow_hosts, redirect=True)
     raise IngestError(
         ErrorCode.E_INGEST_FAILED, f"The site redirected more than {limits.max_redirects} times."
     )
 
 
-def _checked(url: str, allow_hosts: frozenset[tuple[str, int]]) -> str:
-    """The canonical form of a URL to request, held to the rules of a saved URL."""
+def _checked(url: str, allow_hosts: frozenset[tuple[str, int]], *, redirect: bool) -> str:
+    """The canonical form of a URL to request, held to the rules of a saved URL. A refused
+    redirect target is not quoted back: it may name an address inside the network."""
     try:
         canonical = canonical_form(url)
-    except NexusError:
+    except NexusError as exc:
+        if not redirect:
+            raise IngestError(ErrorCode.E_INGEST_FAILED, exc.message) from None
         raise IngestError(
-            ErrorCode.E_INGEST_FAILED, "The site led to an address that is not an http(s) URL."
+            ErrorCode.E_INGEST_FAILED,
+            "The site redirected to an address that is not an http(s) URL.",
         ) from None
     refusal = fetch_refusal(canonical, allow_hosts=allow_hosts)
     if refusal is not None:
+        if redirect:
+            refusal = "The site redirected to an address the server may not fetch."
         raise IngestError(ErrorCode.E_SSRF_BLOCKED, refusal)
     return canonical
 

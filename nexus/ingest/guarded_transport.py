@@ -65,7 +65,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         # not one to trust with the others (the message never names the addresses).
         if not allowed and not all(is_fetchable_address(address) for address in addresses):
             raise IngestError(
-                ErrorCode.E_SSRF_BLOCKED, f"The server may not fetch pages from {host}."
+                ErrorCode.E_SSRF_BLOCKED, "The site's address is one the server may not fetch."
             )
         failures: list[httpcore.ConnectError | httpcore.ConnectTimeout] = []
         for address in addresses:

@@ -78,6 +78,7 @@ async def test_a_redirect_to_a_blocked_address_is_refused_before_connecting(targ
             )
     assert error.code is ErrorCode.E_SSRF_BLOCKED
     assert {port for _, port in attempts} == {server.port}
+    assert target.removeprefix("http://").removeprefix("https://").strip("/") not in error.message
 
 
 async def test_a_loopback_server_is_refused_unless_allow_hosts_names_it() -> None:
