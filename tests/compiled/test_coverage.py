@@ -40,7 +40,14 @@ query Everything($first: Int, $withMembers: Boolean!) {
               __typename cursor addedAt
               node {
                 __typename id uuid kind title canonicalSourceUrl processingStatus
-                createdAt updatedAt
+                createdAt updatedAt requestedUrl author siteName publishedAt language
+                excerpt wordCount processingAttempts
+                processingError { __typename code message }
+                createdBy { __typename id uuid }
+                capabilities {
+                  __typename canRead canHighlight canQuote canSearch canPlay canDownloadFile
+                  canRetry
+                }
                 fragments(first: 2) {
                   totalCount pageInfo { hasNextPage endCursor }
                   edges { cursor node { __typename id uuid idx htmlSanitized canonicalText

@@ -56,6 +56,7 @@ async def seed(api: Api, connection: AsyncConnection) -> World:
             fragment_count=i % 6,
         )
         media_ids.append(media_id)
+        await _saved_by(connection, media_id, [a, None, c, d][i % 4], i)
     for i, media_id in enumerate(media_ids[:6]):
         target = [shared_ab, shared_abc, solo][i % 3]
         owner = b if target is shared_abc else a
@@ -91,6 +92,32 @@ async def seed(api: Api, connection: AsyncConnection) -> World:
         world.cursors += sorted(set(_cursors(body)))[:12]
     world.cursors += ["", "bm9wZQ==", _b64("fragments:99999999999"), _b64("libraries:x:y")]
     return world
+
+
+async def _saved_by(
+    connection: AsyncConnection, media_id: UUID, creator: UUID | None, i: int
+) -> None:
+    """What saving and processing fill in: the creator (visible to some viewers, not to
+    others), the extracted facts, and a failed item's error."""
+    await connection.exec_driver_sql(
+        "UPDATE media SET created_by_user_id = %s, requested_url = canonical_source_url, "
+        "author = %s, language = %s, excerpt = %s, word_count = %s, published_at = %s, "
+        "processing_attempts = %s, "
+        "processing_error_code = CASE WHEN processing_status = 'failed' "
+        "THEN 'E_INGEST_TIMEOUT' END, "
+        "processing_error_message = CASE WHEN processing_status = 'failed' "
+        "THEN 'The page took longer than 20 s. « ✓ »' END WHERE id = %s",
+        (
+            creator,
+            None if i % 2 else f"Author {i}",
+            ["en", None, "de-CH"][i % 3],
+            None if i % 3 == 1 else f'An excerpt, {i} "quoted".',
+            i * 7,
+            datetime(2025, 5, 1 + i, 6, 30, tzinfo=UTC) if i % 2 == 0 else None,
+            i % 4,
+            media_id,
+        ),
+    )
 
 
 def _cursors(value: object) -> list[str]:
