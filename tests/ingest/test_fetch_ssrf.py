@@ -9,6 +9,7 @@ import pytest
 from nexus.errors import ErrorCode
 from nexus.ingest.errors import IngestError
 from nexus.ingest.fetch import FetchedPage, FetchLimits, fetch_page
+from nexus.ingest.guarded_transport import resolve_with_system
 from tests.ingest.pages_server import PagesServer, Reply, TableResolver, connections_attempted
 
 LIMITS = FetchLimits(
@@ -150,3 +151,37 @@ async def test_a_redirect_to_another_port_is_refused() -> None:
             error = await refusal(server.url("/go"), server.allow_hosts)
     assert error.code is ErrorCode.E_SSRF_BLOCKED
     assert attempts == [("127.0.0.1", server.port)]
+
+
+async def test_the_system_resolver_answers_localhost_from_the_hosts_file() -> None:
+    addresses = await resolve_with_system("localhost", 80)
+    assert addresses
+    assert all(address.is_loopback for address in addresses)
+
+
+async def test_the_system_resolver_is_the_default() -> None:
+    async with PagesServer() as server:
+        server.pages["/"] = Reply()
+        with connections_attempted() as attempts:
+            page = await fetch_page(
+                f"http://localhost:{server.port}/",
+                limits=LIMITS,
+                allow_hosts=frozenset({("localhost", server.port)}),
+            )
+    assert page.final_url == f"http://localhost:{server.port}/"
+    assert attempts[-1] == ("127.0.0.1", server.port)
+
+
+async def test_each_checked_address_is_tried_in_turn() -> None:
+    # The server listens on 127.0.0.1 alone: 127.0.0.2 at its port refuses the connection.
+    resolver = TableResolver({"site.example": ["127.0.0.2", "127.0.0.1"]})
+    async with PagesServer() as server:
+        server.pages["/"] = Reply()
+        with connections_attempted() as attempts:
+            await fetch_page(
+                f"http://site.example:{server.port}/",
+                limits=LIMITS,
+                allow_hosts=frozenset({("site.example", server.port)}),
+                resolver=resolver,
+            )
+    assert attempts == [("127.0.0.2", server.port), ("127.0.0.1", server.port)]
