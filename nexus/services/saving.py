@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,7 +70,10 @@ async def add_media_from_url(
             )
             .on_conflict_do_nothing(
                 index_elements=[media.c.canonical_source_url],
-                index_where=media.c.kind == "web_article",
+                # A literal, not a parameter: once PostgreSQL switches a prepared statement
+                # to its generic plan (the 11th save on a connection), a parameter no longer
+                # matches the partial index's predicate and the INSERT fails.
+                index_where=media.c.kind == literal_column("'web_article'"),
             )
             .returning(*MEDIA_COLUMNS)
         )
