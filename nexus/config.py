@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     nexus_operation_timeout_seconds: float = Field(default=10.0, gt=0)
     nexus_statement_timeout_ms: int = Field(default=5000, ge=0)
     nexus_document_cache_size: int = Field(default=512, ge=1)
+    # Bytes the cached documents may hold in all (a long literal is one token).
+    nexus_document_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
     nexus_shutdown_grace_seconds: int = Field(default=10, ge=1, le=300)
     nexus_introspection: bool | None = None
     nexus_field_suggestions: bool | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Source,
     execute,
     get_operation_ast,
     parse,
@@ -33,11 +34,19 @@ from strawberry.execution import optimized_is_awaitable
 
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.cost import CostShape, build_cost_shape
+from nexus.graphql.document_cache import DocumentCache, document_bytes
 from nexus.graphql.limits import QueryLimits, limit_error, limit_rules, variables_depth_exceeds
 
 __all__ = ["GraphQLExecutor", "PreparedOperation", "RequestError"]
 
 logger = logging.getLogger("nexus.graphql")
+
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+# Failed documents longer than this are not cached: 2,000 tokens of ordinary text take
+# 10-20 KB, so only documents padded with long literals or comments are left out.
+LARGEST_FAILURE_KEPT = 32 * 1024
+# What one error's data holds besides its message.
+ERROR_BYTES = 512
 
 
 class RequestError(Exception):
@@ -60,24 +69,6 @@ class PreparedOperation:
         return self.operation.operation
 
 
-class _LRU[K, V]:
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 @dataclass(slots=True)
 class _ValidDocument:
     document: DocumentNode
@@ -85,42 +76,95 @@ class _ValidDocument:
     costs: dict[str | None, CostShape] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _ErrorData:
+    """What the response says of one error: no exception is kept, so none is raised twice
+    (a re-raised exception's traceback grows on every raise, holding each request's
+    frames), and no AST nodes are kept (they hold the document's whole token list)."""
+
+    message: str
+    source: Source | None
+    positions: tuple[int, ...] | None
+    extensions: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, error: GraphQLError) -> _ErrorData:
+        positions = tuple(error.positions) if error.positions is not None else None
+        return cls(error.message, error.source, positions, error.extensions)
+
+    def error(self) -> GraphQLError:
+        positions = list(self.positions) if self.positions is not None else None
+        return GraphQLError(
+            self.message, source=self.source, positions=positions, extensions=self.extensions
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _InvalidDocument:
+    errors: tuple[_ErrorData, ...]
+
+    def request_error(self) -> RequestError:
+        """A new exception each time it is raised."""
+        return RequestError([data.error() for data in self.errors])
+
+
+def _invalid(query: str, errors: list[GraphQLError]) -> tuple[_InvalidDocument, int]:
+    """The errors' data, and about how many bytes it holds with the document's text."""
+    size = document_bytes(query, None)
+    size += sum(sys.getsizeof(error.message) + ERROR_BYTES for error in errors)
+    return _InvalidDocument(tuple(map(_ErrorData.of, errors))), size
+
+
 class GraphQLExecutor:
     """Executes against a Strawberry schema with our own request pipeline, within
     `limits`; parsing, validation and cost shapes are cached per document text."""
 
     def __init__(
-        self, schema: Schema, *, limits: QueryLimits | None = None, cache_size: int = 512
+        self,
+        schema: Schema,
+        *,
+        limits: QueryLimits | None = None,
+        cache_size: int = 512,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
         self._rules = (*specified_rules, *limit_rules(self.limits))
-        self._documents: _LRU[str, _ValidDocument | RequestError] = _LRU(cache_size)
+        self._documents: DocumentCache[_ValidDocument | _InvalidDocument] = DocumentCache(
+            max_entries=cache_size, max_bytes=cache_bytes
+        )
 
-    def _parse_and_validate(self, query: str) -> _ValidDocument | RequestError:
+    def _parse_and_validate(self, query: str) -> tuple[_ValidDocument | _InvalidDocument, int]:
+        """The document or its errors, and about how many bytes they hold."""
         maximum = self.limits.max_tokens
         try:
             document = parse(query, max_lexical_tokens=maximum, max_comments=maximum)
         except GraphQLError as error:
             if "more than" in error.message and "Parsing aborted" in error.message:
                 error.extensions = {"tokens": {"maximum": maximum}}
-            return RequestError([error])
+            return _invalid(query, [error])
         errors = validate(
             self.graphql_schema,
             document,
             self._rules,
             hide_suggestions=not self.limits.suggestions,
         )
-        return RequestError(list(errors)) if errors else _ValidDocument(document)
+        if errors:
+            return _invalid(query, errors)
+        return _ValidDocument(document), document_bytes(query, document)
 
     def _document(self, query: str) -> _ValidDocument:
         cached = self._documents.get(query)
         if cached is None:
-            cached = self._parse_and_validate(query)
-            self._documents.put(query, cached)
-        if isinstance(cached, RequestError):
-            raise cached
+            cached, size = self._parse_and_validate(query)
+            # A failed document is kept to spare a client that repeats it the work, but
+            # not a large one: that is a padded, hostile one, and it would push out the
+            # documents of many well-behaved requests.
+            if isinstance(cached, _ValidDocument) or len(query) <= LARGEST_FAILURE_KEPT:
+                self._documents.put(query, cached, size)
+        if isinstance(cached, _InvalidDocument):
+            raise cached.request_error()
         return cached
 
     def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
