@@ -40,6 +40,8 @@ def _libpq(url: str) -> str:
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll until `condition` holds. `seconds` is a generous bound against a hang, not a
+    measure of speed: every condition waited for here happens within a second or so."""
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -217,9 +219,9 @@ def test_a_request_outlasting_the_grace_period_is_cut_and_the_server_still_exits
     ):
         in_flight = _first_request(server.port, identity)
         _wait_for(lambda: _waiting_on_locks(url) == 1, 30, "the request to block")
-        started = time.monotonic()
+        # The request stays blocked until this block ends, so only the grace period can
+        # let the server exit (stop() waits at most 30 s, thirty times the grace period).
         log = server.stop()
-        assert time.monotonic() - started < 10, log
         assert _was_cut(in_flight)
     assert server.process.returncode == 0, log
     assert "timeout graceful shutdown exceeded" in log
