@@ -111,12 +111,20 @@ class PlannerBase(ABC):
         return type_
 
     @staticmethod
-    def object_field(field: CollectedField) -> tuple[GraphQLField, GraphQLObjectType]:
+    def definition(field: CollectedField) -> GraphQLField:
+        """The field's definition: every field but `__typename` has one, which is then not
+        compiled as a field of the schema."""
+        if field.definition is None:
+            raise NotCompilableError(f"field {field.name}: not a field of the schema")
+        return field.definition
+
+    @classmethod
+    def object_field(cls, field: CollectedField) -> tuple[GraphQLField, GraphQLObjectType]:
         """The field's definition and the object type it returns (a connection, an edge,
         a node); validation has ruled out anything else, which is then not compiled."""
-        definition = field.definition
-        named = get_named_type(definition.type) if definition is not None else None
-        if definition is None or not isinstance(named, GraphQLObjectType):
+        definition = cls.definition(field)
+        named = get_named_type(definition.type)
+        if not isinstance(named, GraphQLObjectType):
             raise NotCompilableError(f"field {field.name}: not an object field")
         return definition, named
 
