@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import struct
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -26,7 +27,8 @@ class Reply:
     """What the server answers on a path. `stall` sends the head and the first body bytes,
     then nothing until the server stops; `chunks` are sent one after another without a
     Content-Length (the end of the body is the end of the connection); `hang_up` closes the
-    connection without answering. A Content-Length among `headers` replaces the true one."""
+    connection without answering, `reset` aborts it (a TCP reset). A Content-Length among
+    `headers` replaces the true one."""
 
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=lambda: [("Content-Type", HTML)])
@@ -34,6 +36,7 @@ class Reply:
     chunks: list[bytes] | None = None
     stall: bool = False
     hang_up: bool = False
+    reset: bool = False
 
 
 @dataclass
@@ -101,7 +104,11 @@ class PagesServer:
 
     async def _answer(self, reply: Reply, writer: asyncio.StreamWriter) -> bool:
         """Send a reply; True when the connection may carry another request."""
-        if reply.hang_up:
+        if reply.reset:
+            # Linger on, timeout zero: closing sends a reset instead of a FIN.
+            linger = struct.pack("ii", 1, 0)
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        if reply.hang_up or reply.reset:
             return False
         head = [f"HTTP/1.1 {reply.status} Reply", *(f"{k}: {v}" for k, v in reply.headers)]
         if reply.chunks is None and not any(

@@ -110,11 +110,36 @@ async def test_a_refused_connection_is_a_transient_failure() -> None:
     assert raised.value.message == "The site could not be reached."
 
 
-async def test_a_connection_closed_without_an_answer_is_a_transient_failure() -> None:
+@pytest.mark.parametrize("reply", [Reply(hang_up=True), Reply(reset=True)], ids=["closed", "reset"])
+async def test_a_connection_closed_or_reset_without_an_answer_is_a_transient_failure(
+    reply: Reply,
+) -> None:
     async with PagesServer() as server:
-        server.pages["/"] = Reply(hang_up=True)
+        server.pages["/"] = reply
         error = await fetch_error(server, "/")
     assert (error.code, error.transient) == (ErrorCode.E_INGEST_FAILED, True)
+
+
+async def test_a_connection_that_is_never_accepted_times_out_at_the_connect_limit() -> None:
+    limits = FetchLimits(
+        connect_timeout_seconds=0.5, fetch_timeout_seconds=5, max_bytes=1024, max_redirects=5
+    )
+    # A backlog of zero holds one connection; the kernel drops the SYNs of the next ones.
+    with socket.socket() as listener, socket.socket() as queued:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        queued.connect(("127.0.0.1", port))
+        started = time.monotonic()
+        with pytest.raises(IngestError) as raised:
+            await fetch_page(
+                f"http://127.0.0.1:{port}/",
+                limits=limits,
+                allow_hosts=frozenset({("127.0.0.1", port)}),
+            )
+        elapsed = time.monotonic() - started
+    assert (raised.value.code, raised.value.transient) == (ErrorCode.E_INGEST_TIMEOUT, True)
+    assert 0.4 < elapsed < 2
 
 
 async def test_a_page_that_never_finishes_times_out() -> None:
