@@ -1,0 +1,57 @@
+"""The page's parsed tree, prepared before the extractor reads it.
+
+Two things trafilatura 2.3.1 gets wrong on the source are corrected here, where the
+original markup still tells them apart: hidden elements (`hidden`, inline `display:none` or
+`visibility:hidden`) would reach the reader, and a `<pre>` without code-like characters
+becomes a block quote, so every `<pre>` is given one `<code>` child that the HTML conversion
+recognises as a code block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+from trafilatura.utils import load_html
+
+__all__ = ["drop_hidden", "mark_preformatted", "parse_page"]
+
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+
+
+def parse_page(text: str) -> html.HtmlElement | None:
+    """The page as an lxml HTML tree, parsed as trafilatura parses it (comments dropped,
+    their tail text kept: trafilatura loses the text after a comment in a tree given to it
+    with comments), or None when it is not an HTML document."""
+    if not text.strip():
+        return None
+    return load_html(text)
+
+
+def drop_hidden(tree: html.HtmlElement) -> None:
+    """Remove what a browser would not show: `hidden`, `display:none`, `visibility:hidden`,
+    and `<template>` (inert until a script uses it). The tail text stays."""
+    doomed = [
+        elem
+        for elem in tree.iter(etree.Element)
+        if elem.getparent() is not None
+        and (
+            elem.tag == "template"
+            or elem.get("hidden") is not None
+            or _HIDDEN_STYLE.search(elem.get("style", "")) is not None
+        )
+    ]
+    for elem in doomed:
+        elem.drop_tree()
+
+
+def mark_preformatted(tree: html.HtmlElement) -> None:
+    """Give every `<pre>` one `<code>` child holding its content."""
+    for pre in tree.iter("pre"):
+        if len(pre) == 1 and pre[0].tag == "code" and not (pre.text or "").strip():
+            continue
+        code = etree.SubElement(pre, "code")
+        code.text = pre.text
+        pre.text = None
+        for child in list(pre)[:-1]:
+            code.append(child)
