@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import tracemalloc
 import zlib
+from collections.abc import Callable
 from functools import cache
 
 import pytest
@@ -96,7 +97,9 @@ async def test_a_gzip_bomb_stops_at_the_limit_with_bounded_memory() -> None:
         ("identity", lambda data: data),
     ],
 )
-async def test_gzip_and_deflate_bodies_are_decoded(coding: str, encode) -> None:
+async def test_gzip_and_deflate_bodies_are_decoded(
+    coding: str, encode: Callable[[bytes], bytes]
+) -> None:
     reply = Reply(headers=[("Content-Type", HTML), ("Content-Encoding", coding)], body=encode(PAGE))
     assert await fetched(reply) == PAGE
 
