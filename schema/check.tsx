@@ -9,14 +9,18 @@ import { createNexusClient, nexusErrorCode } from "./apollo";
 import { ErrorCode, LibraryRole } from "./generated/enums";
 import {
   AddLibraryMemberDocument,
+  AddMediaFromUrlDocument,
   CreateLibraryDocument,
   DeleteLibraryDocument,
   LibrariesDocument,
   LibraryDetailDocument,
   type LibraryFieldsFragment,
   LibraryMembersDocument,
+  type MediaCapabilitiesFieldsFragment,
+  MediaProcessingDocument,
   ReaderDocument,
   RenameLibraryDocument,
+  RetryMediaProcessingDocument,
   ViewerDocument,
 } from "./generated/operations";
 
@@ -47,6 +51,28 @@ export function describeError(code: ErrorCode): string {
     case ErrorCode.EUnavailable:
     case ErrorCode.EInternal:
       return "Something went wrong on our side. Try again in a moment.";
+    case ErrorCode.EInvalidUrl:
+      return "That is not a web address (http or https) Nexus can save.";
+    case ErrorCode.ESsrfBlocked:
+      return "Nexus does not fetch pages from that address.";
+    case ErrorCode.ERateLimited:
+      return "Several of your saves are still being processed. Try again in a minute.";
+    case ErrorCode.EInvalidState:
+      return "It is not in a state that allows this now.";
+    case ErrorCode.EMediaNotReady:
+      return "It cannot be highlighted yet.";
+    case ErrorCode.EHighlightInvalidRange:
+    case ErrorCode.EHighlightConflict:
+    case ErrorCode.EHighlightNotFound:
+      return "That highlight cannot be made or changed.";
+    case ErrorCode.EIngestFailed:
+      return "The page could not be fetched, or it held no article.";
+    case ErrorCode.EIngestTimeout:
+      return "The page took too long to load.";
+    case ErrorCode.EUnsupportedContent:
+      return "That address does not serve a web page.";
+    case ErrorCode.EContentTooLarge:
+      return "The page is too large.";
     default: {
       const unhandled: never = code;
       return unhandled;
@@ -202,6 +228,46 @@ function Reader({ mediaId }: { mediaId: string }): ReactNode {
   );
 }
 
+/** Paste a link, then watch it become readable: polls until the capabilities say so. */
+function SaveByUrl(): ReactNode {
+  const [url, setUrl] = useState("");
+  const [save, saving] = useMutation(AddMediaFromUrlDocument);
+  const [retry] = useMutation(RetryMediaProcessingDocument);
+  const [mediaId, setMediaId] = useState<string | null>(null);
+  const { data, stopPolling } = useQuery(MediaProcessingDocument, {
+    variables: { mediaId: mediaId ?? "" },
+    skip: mediaId === null,
+    pollInterval: 1000,
+  });
+  const media = data?.media;
+  const can: MediaCapabilitiesFieldsFragment | undefined = media?.capabilities;
+  if (can?.canRead || media?.processingError) stopPolling();
+  return (
+    <section>
+      <input value={url} onChange={(event) => setUrl(event.target.value)} />
+      <button
+        disabled={saving.loading}
+        onClick={async () => {
+          const result = await save({ variables: { url } }).catch(() => null);
+          setMediaId(result?.data?.addMediaFromUrl?.media.id ?? null);
+        }}
+      >
+        Save
+      </button>
+      {saving.error ? <ErrorNotice error={saving.error} /> : null}
+      {media ? (
+        <p>
+          {media.title}: {can?.canRead ? "ready to read" : media.processingStatus}
+          {media.processingError ? ` (${describeError(media.processingError.code)})` : null}
+          {can?.canRetry ? (
+            <button onClick={() => void retry({ variables: { mediaId: media.id } })}>Retry</button>
+          ) : null}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
 function Members({ libraryId }: { libraryId: string }): ReactNode {
   const { data } = useQuery(LibraryMembersDocument, { variables: { libraryId } });
   const [add, adding] = useMutation(AddLibraryMemberDocument);
@@ -240,6 +306,7 @@ export function App({ token }: { token: string }): ReactNode {
           <LibraryList />
           <LibraryPage id="TGlicmFyeTo=" />
           <Members libraryId="TGlicmFyeTo=" />
+          <SaveByUrl />
           <Reader mediaId="TWVkaWE6" />
         </AppShell>
       </Suspense>
