@@ -29,11 +29,14 @@ async def fetch_error(server: PagesServer, path: str, limits: FetchLimits = LIMI
 
 
 def test_limits_come_from_the_settings() -> None:
-    assert FetchLimits.from_settings(Settings()) == FetchLimits(
-        connect_timeout_seconds=5,
-        fetch_timeout_seconds=20,
-        max_bytes=10 * 1024 * 1024,
-        max_redirects=5,
+    settings = Settings(
+        nexus_ingest_connect_timeout_seconds=3,
+        nexus_ingest_fetch_timeout_seconds=7,
+        nexus_ingest_max_bytes=2048,
+        nexus_ingest_max_redirects=2,
+    )
+    assert FetchLimits.from_settings(settings) == FetchLimits(
+        connect_timeout_seconds=3, fetch_timeout_seconds=7, max_bytes=2048, max_redirects=2
     )
 
 
