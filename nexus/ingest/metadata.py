@@ -85,10 +85,13 @@ def read_metadata(tree: html.HtmlElement, url: str) -> PageMetadata:
     )
 
 
-def make_excerpt(description: str | None, text: str) -> str | None:
-    """The description, else the text's opening sentences, as plain text of at most
-    EXCERPT_MAX_CHARS characters (cut at a word with an ellipsis when one sentence is
-    longer)."""
+def make_excerpt(description: str | None, text: str, title: str | None = None) -> str | None:
+    """The description, else the text's opening sentences (after its first line when that
+    is the title), as plain text of at most EXCERPT_MAX_CHARS characters (cut at a word with
+    an ellipsis when one sentence is longer)."""
+    first_line, _, rest = text.partition("\n")
+    if title is not None and rest and _clean(first_line) == _clean(title):
+        text = rest
     source = _clean(description) or _clean(text)
     if source is None:
         return None

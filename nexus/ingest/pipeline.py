@@ -45,5 +45,5 @@ def build_article(body: bytes, *, url: str, content_type: str | None = None) -> 
         site_name=metadata.site_name,
         published_at=metadata.published_at,
         language=metadata.language,
-        excerpt=make_excerpt(metadata.description, text),
+        excerpt=make_excerpt(metadata.description, text, metadata.title),
     )
