@@ -9,13 +9,14 @@ says which service definition answers which field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, Table
 
+from nexus.db.columns import Columns
 from nexus.db.tables import fragments, libraries, media, memberships, users
 from nexus.graphql import cursors
 from nexus.graphql.cursors import CursorKind
@@ -73,7 +74,7 @@ class GlobalId:
 class Computed:
     """A scalar a service's SQL rule computes from the row's columns for the viewer."""
 
-    value: Callable[[ViewerId, Mapping[str, ColumnElement[Any]]], ColumnElement[Any]]
+    value: Callable[[ViewerId, Columns], ColumnElement[Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ from nexus.compiled.selection import CollectedField, Collector, NotCompilableErr
 
 __all__ = ["Plan", "RootField", "plan_operation"]
 
-_DIALECT = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+_DIALECT = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]  # unannotated in SQLAlchemy
 _MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 
 

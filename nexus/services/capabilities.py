@@ -7,12 +7,13 @@ media never gets this far: it is E_MEDIA_NOT_FOUND before any capability is comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 
+from nexus.db.columns import Columns
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached
 from nexus.db.tables import fragments, library_media, media, memberships
@@ -63,9 +64,7 @@ def administers_a_library_holding(
     )
 
 
-def capability_expressions(
-    viewer_id: ViewerId, row: Mapping[str, ColumnElement[Any]]
-) -> dict[str, ColumnElement[bool]]:
+def capability_expressions(viewer_id: ViewerId, row: Columns) -> dict[str, ColumnElement[bool]]:
     """Each capability of the media row `row` (its `id`, `kind`, `processing_status`,
     `canonical_source_url` and `created_by_user_id` columns) for the viewer."""
     kind, status = row["kind"], row["processing_status"]
