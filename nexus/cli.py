@@ -9,12 +9,13 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
 from nexus.config import Environment, Settings, SettingsError, load_settings
+from nexus.db.unavailable import DatabaseUnavailableError
 
 __all__ = ["main"]
 
@@ -26,6 +27,7 @@ SCHEMA_FILE = REPO_ROOT / "schema.graphql"
 def _database_url(settings: Settings) -> Iterator[str]:
     """DATABASE_URL when set; otherwise an embedded PostgreSQL in the state dir (local only)."""
     if settings.database_url:
+        _require_database(settings.database_url)
         yield settings.database_url
         return
     if settings.nexus_env is not Environment.LOCAL:
@@ -40,6 +42,14 @@ def _database_url(settings: Settings) -> Iterator[str]:
     finally:
         print("stopping embedded PostgreSQL", file=sys.stderr)
         server.stop()
+
+
+def _require_database(url: str) -> None:
+    """Connect once before a command uses `url`, so a database it cannot use is one line
+    (DatabaseUnavailableError), not whichever traceback the first statement would raise."""
+    from nexus.db.connection_check import check_connection
+
+    check_connection(url)
 
 
 def _seed(url: str, *, only_once: bool) -> None:
@@ -59,13 +69,16 @@ def _seed(url: str, *, only_once: bool) -> None:
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    from nexus.app.graphiql import install_graphiql_assets
     from nexus.db.migrations import upgrade
 
     with _database_url(settings) as url:
         upgrade(url)
         _seed(url, only_once=True)
         os.environ["DATABASE_URL"] = url
+        # After the database check: importing the app logs (its job queue's tasks), and a
+        # database error should stand alone.
+        from nexus.app.graphiql import install_graphiql_assets
+
         if settings.graphiql_enabled:
             install_graphiql_assets()
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
@@ -87,6 +100,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` starts an embedded database)")
+    _require_database(settings.database_url)
     serve(
         args.host,
         args.port,
@@ -267,11 +281,26 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", type=UUID, help="the user id (default: the stable dev user)")
     token.add_argument("--ttl", type=_duration, default=3600, help="lifetime, e.g. 30m, 1h")
     token.set_defaults(handler=cmd_token)
+    _add_debug_option(parser, commands.choices.values())
     return parser
+
+
+def _add_debug_option(
+    parser: argparse.ArgumentParser, commands: Iterable[argparse.ArgumentParser]
+) -> None:
+    """`--debug`, before or after the command: NEXUS_LOG_LEVEL=DEBUG for this run."""
+    text = "show the traceback of a failure and debug logs (as NEXUS_LOG_LEVEL=DEBUG)"
+    parser.add_argument("--debug", action="store_true", help=text)
+    for command in commands:
+        # SUPPRESS: a command without --debug keeps the one given before it.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=text)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.debug:
+        # Through the environment, so the processes `nexus dev` starts log at DEBUG too.
+        os.environ["NEXUS_LOG_LEVEL"] = "DEBUG"
     handler: Callable[[argparse.Namespace, Settings], None] = args.handler
     try:
         settings = load_settings()
@@ -282,5 +311,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError as error:
         print(f"nexus: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except DatabaseUnavailableError as error:
+        if settings.nexus_log_level == "DEBUG":
+            raise
+        print(f"nexus: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

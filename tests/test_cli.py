@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,45 +13,22 @@ import pytest
 
 from nexus.cli import main
 from nexus.graphql.schema import export_sdl
-
-NEXUS = [sys.executable, "-m", "nexus"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "NEXUS_"))}
-    return {**env, **extra}
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited early"
-        try:
-            return httpx.get(url, timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer in {seconds}s")
+from tests.cli_process import NEXUS, cli_env, free_port, wait_for
 
 
 def test_dev_starts_embedded_postgres_serves_and_stops_cleanly_on_ctrl_c(
     outside_tmp: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     state = outside_tmp / "state"
     process = subprocess.Popen(  # noqa: S603 (our own command)
         [*NEXUS, "dev", "--port", str(port)],
-        env=_env(NEXUS_STATE_DIR=str(state)),
+        env=cli_env(NEXUS_STATE_DIR=str(state)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        assert _wait_for(f"http://127.0.0.1:{port}/health", process).status_code == 200
+        assert wait_for(f"http://127.0.0.1:{port}/health", process).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
         assert "GraphiQL" in page.text
@@ -92,12 +65,12 @@ def test_committed_schema_graphql_is_current() -> None:
 def test_migrate_up_and_down_through_the_cli(create_database: Callable[[str], str]) -> None:
     url = create_database("nexus_cli")
     run = [*NEXUS, "migrate"]
-    subprocess.run(run, env=_env(DATABASE_URL=url), check=True, capture_output=True)  # noqa: S603
+    subprocess.run(run, env=cli_env(DATABASE_URL=url), check=True, capture_output=True)  # noqa: S603
     libpq = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(libpq) as conn:
         assert conn.execute("SELECT to_regclass('libraries')").fetchone() == ("libraries",)
     subprocess.run(  # noqa: S603
-        [*run, "down", "base"], env=_env(DATABASE_URL=url), check=True, capture_output=True
+        [*run, "down", "base"], env=cli_env(DATABASE_URL=url), check=True, capture_output=True
     )
     with psycopg.connect(libpq) as conn:
         assert conn.execute("SELECT to_regclass('libraries')").fetchone() == (None,)
@@ -107,7 +80,7 @@ def test_rebuild_derived_recomputes_the_copies_a_bulk_load_left_out(
     create_database: Callable[[str], str],
 ) -> None:
     url = create_database("nexus_cli")
-    subprocess.run([*NEXUS, "migrate"], env=_env(DATABASE_URL=url), check=True)  # noqa: S603
+    subprocess.run([*NEXUS, "migrate"], env=cli_env(DATABASE_URL=url), check=True)  # noqa: S603
     libpq = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(libpq, autocommit=True) as conn:
         media = conn.execute(
@@ -120,7 +93,7 @@ def test_rebuild_derived_recomputes_the_copies_a_bulk_load_left_out(
             (media,),
         )
     result = subprocess.run(  # noqa: S603
-        [*NEXUS, "rebuild-derived"], env=_env(DATABASE_URL=url), check=True, capture_output=True
+        [*NEXUS, "rebuild-derived"], env=cli_env(DATABASE_URL=url), check=True, capture_output=True
     )
     assert b"fragment_json: 1 copies written" in result.stderr
     with psycopg.connect(libpq) as conn:
@@ -140,7 +113,12 @@ def test_start_up_refuses_bad_settings_with_one_line_naming_the_variable(
     env: dict[str, str], variable: str
 ) -> None:
     result = subprocess.run(  # noqa: S603
-        [*NEXUS, "serve"], check=False, env=_env(**env), capture_output=True, text=True, timeout=60
+        [*NEXUS, "serve"],
+        check=False,
+        env=cli_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
