@@ -8,15 +8,19 @@ benchmark, a second `nexus` process) can reach.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import pwd
 import shutil
 import socket
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nexus.config import SettingsError
+from nexus.db.cluster_lock import ClusterLock
+from nexus.db.postmaster_pid import read_postmaster_pid
+from nexus.db.unavailable import DatabaseUnavailableError
 
 __all__ = ["EmbeddedPostgres"]
 
@@ -36,6 +40,8 @@ POSTGRES_BIN_PATH = _bin_path()
 
 # PostgreSQL refuses to run as root; when we are root the server runs as this user.
 SYSTEM_USER = "nexus_postgres"
+
+logger = logging.getLogger(__name__)
 
 
 def _free_port() -> int:
@@ -66,12 +72,17 @@ def _open_path_to(path: Path) -> None:
 
 @dataclass
 class EmbeddedPostgres:
-    """One PostgreSQL cluster kept in `data_dir`, started on 127.0.0.1 at a free port."""
+    """One PostgreSQL cluster kept in `data_dir`, started on 127.0.0.1 at a free port, by
+    one process at a time."""
 
     data_dir: Path
     port: int = 0
     # Throwaway clusters (tests) skip fsync; a developer's data survives a power cut.
     durable: bool = True
+    _lock: ClusterLock = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lock = ClusterLock(self.data_dir / "postgres.lock")
 
     @property
     def pgdata(self) -> Path:
@@ -95,9 +106,34 @@ class EmbeddedPostgres:
             raise RuntimeError(f"{Path(args[0]).name} failed: {detail}") from None
 
     def start(self) -> EmbeddedPostgres:
-        """Initialize the cluster if needed and start it; returns self for chaining."""
-        user = _run_as()
+        """Initialize the cluster if needed and start it; returns self for chaining.
+
+        A server an earlier process left running (it was killed) is stopped first; a
+        cluster another live process runs is refused with DatabaseUnavailableError."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self._lock.acquire():
+            raise DatabaseUnavailableError(self._in_use())
+        try:
+            self._start(_run_as())
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def _in_use(self) -> str:
+        holder = self._lock.holder()
+        message = (
+            f"the embedded PostgreSQL in {self.pgdata} is in use by another nexus process"
+            + (f" (pid {holder})" if holder else "")
+            + "; stop that one first"
+        )
+        running = read_postmaster_pid(self.pgdata)
+        if running and running.port:
+            url = f"postgresql://postgres@127.0.0.1:{running.port}/postgres"
+            message += f", or share its server with DATABASE_URL={url}"
+        return message
+
+    def _start(self, user: str | None) -> None:
         if user:
             _open_path_to(POSTGRES_BIN_PATH.parent)
             for folder in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib"):
@@ -122,6 +158,7 @@ class EmbeddedPostgres:
                 ],
                 user,
             )
+        self._clear_leftover_server(user)
         self.port = self.port or _free_port()
         log = self.data_dir / "postgres.log"
         log.touch()
@@ -146,19 +183,42 @@ class EmbeddedPostgres:
             ],
             user,
         )
-        return self
+
+    def _clear_leftover_server(self, user: str | None) -> None:
+        """Stop the server a killed process left running, or drop its stale postmaster.pid."""
+        leftover = read_postmaster_pid(self.pgdata)
+        if leftover is not None and leftover.names_a_running_server():
+            logger.warning(
+                "stopping the PostgreSQL (pid %d) an earlier process left running in %s",
+                leftover.pid,
+                self.pgdata,
+            )
+        self._stop_server(user)
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: open sessions are ended)."""
-        pid_file = self.pgdata / "postmaster.pid"
-        if not pid_file.exists():
+        """Stop the server (fast shutdown: open sessions are ended) and let the cluster go."""
+        try:
+            self._stop_server(_run_as())
+        finally:
+            self._lock.release()
+
+    def _stop_server(self, user: str | None) -> None:
+        running = read_postmaster_pid(self.pgdata)
+        if running is None:
+            return
+        if not running.names_a_running_server():
+            # The pid is reused or gone: pg_ctl would signal whatever process has it now,
+            # and PostgreSQL takes a live one (of its user) for a postmaster and will not start.
+            logger.info(
+                "removing the stale %s (pid %d is not its server)", running.path, running.pid
+            )
+            running.path.unlink(missing_ok=True)
             return
         try:
             self._run(
-                [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"],
-                _run_as(),
+                [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"], user
             )
         except RuntimeError:
             # Already gone (it was stopped by other means meanwhile): that is what we wanted.
-            if pid_file.exists():
+            if running.path.exists():
                 raise
