@@ -19,7 +19,7 @@ from nexus.app.graphiql import ASSET_PATH, GraphiQL
 from nexus.app.graphql_http import GraphQLEndpoint
 from nexus.app.health import health, ready
 from nexus.app.persisted_queries import PersistedQueries, persisted_query_store
-from nexus.app.request_log import RequestLogMiddleware
+from nexus.app.request_log import RequestLogMiddleware, answer_internal_error
 from nexus.auth.setup import build_auth
 from nexus.compiled import CompiledReads
 from nexus.config import Settings, SettingsError, load_settings
@@ -117,7 +117,9 @@ def create_app(
             await persisted_queries.store.aclose()
             await database.dispose()
 
-    starlette = Starlette(routes=routes, lifespan=lifespan)
+    starlette = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={Exception: answer_internal_error}
+    )
     starlette.state.database = database
     starlette.state.settings = settings
     starlette.state.ensured_users = ensured_users

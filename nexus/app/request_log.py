@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every response and one log line per request."""
+"""ASGI middleware: a request id on every response, one log line per request, and the last
+resort for an exception nothing else answered (E_INTERNAL, logged with the request id)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import re
 import secrets
 import time
 
-from starlette.datastructures import MutableHeaders
+import orjson
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from nexus.app.media_types import GRAPHQL_RESPONSE_JSON, JSON, wants_graphql_response_json
+from nexus.graphql.errors import internal_error
 from nexus.logging_setup import current_request_id
 
-__all__ = ["RequestLogMiddleware"]
+__all__ = ["RequestLogMiddleware", "answer_internal_error"]
 
 logger = logging.getLogger("nexus.http")
 
@@ -30,6 +36,20 @@ def _request_id(scope: Scope) -> str:
     return secrets.token_hex(16)  # 32 hex digits as uuid4().hex gave, in a quarter of the time
 
 
+def internal_error_response(scope: Scope) -> Response:
+    """E_INTERNAL in the shape of transport.md, in the media type the client accepts."""
+    accept = Headers(scope=scope).get("accept")
+    media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response_json(accept) else JSON
+    body = orjson.dumps({"errors": [internal_error(scope["state"]["request_id"])]})
+    return Response(body, 500, media_type=f"{media_type}; charset=utf-8")
+
+
+async def answer_internal_error(request: Request, _error: Exception) -> Response:
+    """Starlette's handler for an exception a route raised: E_INTERNAL, not its plain-text
+    500. Starlette re-raises the exception afterwards; the middleware logs it."""
+    return internal_error_response(request.scope)
+
+
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -43,16 +63,30 @@ class RequestLogMiddleware:
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # The GraphQL endpoint and Starlette's routes answer their own failures; what
+            # still arrives here is logged with the request id (uvicorn's log has none)
+            # and, if nothing was sent yet, answered as E_INTERNAL.
+            logger.exception(
+                "unhandled error answering %s %s",
+                scope["method"],
+                scope["path"],
+                extra={"request_id": request_id},
+            )
+            if not started_response:
+                await internal_error_response(scope)(scope, receive, send_with_id)
         finally:
             if logger.isEnabledFor(logging.INFO):
                 logger.info(

@@ -17,11 +17,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from nexus.config import Settings
-from tests.auth.apps import serve
+from nexus.app.request_log import RequestLogMiddleware, answer_internal_error
 from tests.helpers import Api
-from tests.identity import IdentityProvider
 
 GRAPHQL_JSON = "application/graphql-response+json"
 JSON_MEDIA = "application/json"
@@ -116,26 +119,33 @@ async def test_a_database_refusing_the_viewer_lookup_is_e_internal(
     assert await api.new_user()
 
 
-async def test_a_database_refusing_a_resolver_read_is_e_internal_on_its_field(
-    settings: Settings,
-    connection: AsyncConnection,
-    identity: IdentityProvider,
-    caplog: pytest.LogCaptureFixture,
+async def failing_app(_scope: Scope, _receive: Receive, _send: Send) -> None:
+    raise RuntimeError("secret detail")
+
+
+async def failing_route(_request: Request) -> Response:
+    raise RuntimeError("secret detail")
+
+
+@pytest.mark.parametrize(
+    "app",
+    [
+        failing_app,
+        Starlette(
+            routes=[Route("/failing", failing_route)],
+            exception_handlers={Exception: answer_internal_error},
+        ),
+    ],
+    ids=["bare-asgi-app", "starlette-route"],
+)
+async def test_an_exception_nothing_answered_is_e_internal_logged_once(
+    app: object, caplog: pytest.LogCaptureFixture
 ) -> None:
-    resolver_path = settings.model_copy(update={"nexus_compiled_reads": False})
-    async with serve(resolver_path, connection, identity) as api:
-        user = await api.new_user()
-        caplog.set_level(logging.ERROR)
-        role = f"nexus_no_grants_{uuid4().hex[:8]}"
-        async with fault(connection, f"CREATE ROLE {role}", f"SET LOCAL ROLE {role}"):
-            response = await post(
-                api, LIBRARY_NAMES, user=user, request_id="resolver-1", accept=JSON_MEDIA
-            )
-    # Execution had begun: HTTP 200, the field null, E_INTERNAL with the request id.
-    assert response.status_code == 200
-    body = response.json()
-    assert body["data"] is None
-    [error] = body["errors"]
-    assert error["extensions"] == {"code": "E_INTERNAL", "status": 500, "requestId": "resolver-1"}
-    assert "permission denied" not in response.text
-    assert "permission denied" in logged_traceback(caplog, "resolver-1")
+    caplog.set_level(logging.ERROR)
+    transport = httpx.ASGITransport(app=RequestLogMiddleware(app))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get(
+            "/failing", headers={"x-request-id": "last-1", "accept": GRAPHQL_JSON}
+        )
+    assert_internal(response, "last-1", GRAPHQL_JSON)
+    assert "secret detail" in logged_traceback(caplog, "last-1")
