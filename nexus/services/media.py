@@ -17,7 +17,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     ScalarSelect,
     Select,
     and_,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.columns import ResultRow
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached, fetch_statement
 from nexus.db.tables import fragment_json, fragments, libraries, library_media, media, memberships
@@ -210,7 +210,7 @@ async def list_fragment_pages_by_media(
 
 async def add_media_to_library(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, media_id: UUID
-) -> tuple[Row[Any], Row[Any], datetime]:
+) -> tuple[ResultRow, ResultRow, datetime]:
     """Add any existing media to a library the viewer administers, and to the default
     library of every member of it. Idempotent: the first addedAt stays.
 
@@ -254,7 +254,7 @@ async def add_media_to_library(
 
 async def remove_media_from_library(
     *, session: AsyncSession, viewer_id: UUID, library_id: UUID, media_id: UUID
-) -> Row[Any]:
+) -> ResultRow:
     """Remove media from a library the viewer administers (E_MEDIA_NOT_FOUND when it is
     not in it). From the viewer's default library, it also leaves every library the
     viewer owns and is the only member of; libraries with other members keep it.

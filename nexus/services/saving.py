@@ -10,13 +10,13 @@ web articles' canonical URLs and make one media item.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, literal_column, select, update
+from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexus.db.columns import ResultRow
 from nexus.db.tables import fragments, libraries, media, users
 from nexus.errors import ErrorCode, NexusError
 from nexus.ingest.urls import canonical_url_to_save
@@ -40,7 +40,7 @@ async def add_media_from_url(
     url: str,
     library_id: UUID | None,
     policy: SavingPolicy,
-) -> tuple[Row[Any], bool]:
+) -> tuple[ResultRow, bool]:
     """Find or create the web article of `url`'s canonical form, put it in the viewer's
     default library (and `library_id`, which the viewer must administer), and queue its
     processing when it is new. Returns the media row and whether it was created.
@@ -103,7 +103,7 @@ async def add_media_from_url(
 
 async def retry_media_processing(
     *, session: AsyncSession, viewer_id: UUID, media_id: UUID, max_active: int
-) -> Row[Any]:
+) -> ResultRow:
     """Queue a FAILED media item again: the viewer saved it or administers a library
     holding it (E_MEDIA_NOT_FOUND when they cannot read it, E_FORBIDDEN when they can);
     E_INVALID_STATE unless it is FAILED. What processing left (fragments, the error, the
@@ -152,7 +152,7 @@ async def retry_media_processing(
     return row
 
 
-async def _web_article(session: AsyncSession, canonical_url: str) -> Row[Any] | None:
+async def _web_article(session: AsyncSession, canonical_url: str) -> ResultRow | None:
     statement = select(*MEDIA_COLUMNS).where(
         media.c.kind == "web_article", media.c.canonical_source_url == canonical_url
     )
