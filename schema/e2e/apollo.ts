@@ -29,17 +29,21 @@ import { ErrorCode, LibraryRole } from "../generated/enums";
 import * as operations from "../generated/operations";
 import {
   AddLibraryMemberDocument,
+  AddMediaFromUrlDocument,
   AddMediaToLibraryDocument,
   CreateLibraryDocument,
   DeleteLibraryDocument,
   LibrariesDocument,
   LibraryDetailDocument,
   LibraryMembersDocument,
+  MediaProcessingDocument,
+  type MediaProcessingQuery,
   NodeByIdDocument,
   ReaderDocument,
   RemoveLibraryMemberDocument,
   RemoveMediaFromLibraryDocument,
   RenameLibraryDocument,
+  RetryMediaProcessingDocument,
   UpdateLibraryMemberRoleDocument,
   ViewerDocument,
 } from "../generated/operations";
@@ -61,6 +65,31 @@ const MEDIA_ORDER: string[] = JSON.parse(env("MEDIA_ORDER"));
 const READER_MEDIA = env("READER_MEDIA");
 const READER_FRAGMENTS = Number(env("READER_FRAGMENTS"));
 const OTHER_MEDIA = env("OTHER_MEDIA");
+const PAGE_URL = env("PAGE_URL");
+const MISSING_PAGE_URL = env("MISSING_PAGE_URL");
+
+type ProcessedMedia = NonNullable<MediaProcessingQuery["media"]>;
+
+/** Poll a media item (as a client without subscriptions does) until `done`, 60 s at most. */
+async function pollMedia(
+  apollo: ApolloClient,
+  mediaId: string,
+  done: (media: ProcessedMedia) => boolean,
+): Promise<ProcessedMedia> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { data } = await apollo.query({
+      query: MediaProcessingDocument,
+      variables: { mediaId },
+      fetchPolicy: "network-only",
+    });
+    const media = data?.media;
+    assert.ok(media, "the saved media is readable by its saver");
+    if (done(media)) return media;
+    assert.ok(Date.now() < deadline, `still ${media.processingStatus} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** One HTTP request as the client sent it, and the status it got back. */
 interface Sent {
@@ -526,6 +555,83 @@ await check("Errors by code on queries: not found with errorPolicy all, 401, bad
     a.apollo.query({ query: ReaderDocument, variables: { mediaId: "not-a-global-id" } }),
   );
   assert.equal(nexusErrorCode(malformed), ErrorCode.EInvalidRequest);
+});
+
+await check("Saving a URL: a worker fetches it, and the reader reads the article", async () => {
+  const a = client(TOKEN_A);
+  const saved = await a.apollo.mutate({
+    mutation: AddMediaFromUrlDocument,
+    variables: { url: `${PAGE_URL}?utm_source=newsletter`, clientMutationId: "save-1" },
+  });
+  const payload = saved.data?.addMediaFromUrl;
+  assert.ok(payload);
+  assert.equal(payload.created, true);
+  assert.equal(payload.clientMutationId, "save-1");
+  assert.equal(payload.media.canonicalSourceUrl, PAGE_URL);
+  assert.equal(payload.media.capabilities.canRead, false);
+  const ready = await pollMedia(a.apollo, payload.media.id, (m) => m.capabilities.canRead);
+  assert.equal(ready.processingStatus, "READY_FOR_READING");
+  assert.equal(ready.title, "The Slow Reader");
+  assert.equal(ready.author, "Ada Reader");
+  assert.equal(ready.language, "en");
+  assert.ok(ready.wordCount > 40, String(ready.wordCount));
+  assert.equal(ready.processingError, null);
+  assert.equal(ready.createdBy?.uuid, USER_A);
+
+  const { data } = await a.apollo.query({
+    query: ReaderDocument,
+    variables: { mediaId: ready.id, first: 10 },
+  });
+  const fragments = data?.media?.fragments.edges.map(({ node }) => node) ?? [];
+  assert.equal(fragments.length, 1);
+  const [article] = fragments;
+  assert.ok(article?.canonicalText.includes("Reading slowly is a habit worth keeping."));
+  assert.ok(article?.htmlSanitized.includes("<ol>"), article?.htmlSanitized);
+  assert.ok(!/<script|stolen/.test(article?.htmlSanitized ?? ""), article?.htmlSanitized);
+  assert.ok(!article?.canonicalText.includes("Copyright"), article?.canonicalText);
+
+  const again = await a.apollo.mutate({
+    mutation: AddMediaFromUrlDocument,
+    variables: { url: PAGE_URL },
+  });
+  assert.equal(again.data?.addMediaFromUrl?.created, false);
+  assert.equal(again.data?.addMediaFromUrl?.media.id, ready.id);
+});
+
+await check("A page that fails: the error for people, canRetry, and a retry", async () => {
+  const a = client(TOKEN_A);
+  const saved = await a.apollo.mutate({
+    mutation: AddMediaFromUrlDocument,
+    variables: { url: MISSING_PAGE_URL },
+  });
+  const mediaId = saved.data?.addMediaFromUrl?.media.id;
+  assert.ok(mediaId);
+  const failed = await pollMedia(a.apollo, mediaId, (m) => m.processingError !== null);
+  assert.equal(failed.processingStatus, "FAILED");
+  assert.equal(failed.processingError?.code, ErrorCode.EIngestFailed);
+  assert.ok(!/127\.0\.0\.1|Traceback/.test(failed.processingError?.message ?? ""));
+  assert.equal(failed.capabilities.canRetry, true);
+  const retried = await a.apollo.mutate({
+    mutation: RetryMediaProcessingDocument,
+    variables: { mediaId },
+  });
+  const media = retried.data?.retryMediaProcessing?.media;
+  assert.ok(media);
+  assert.equal(media.processingError, null);
+  assert.equal(media.capabilities.canRetry, false);
+
+  const b = client(TOKEN_B);
+  const refused = await rejection(
+    b.apollo.mutate({ mutation: RetryMediaProcessingDocument, variables: { mediaId } }),
+  );
+  assert.equal(nexusErrorCode(refused), ErrorCode.EMediaNotFound);
+  const blocked = await rejection(
+    a.apollo.mutate({
+      mutation: AddMediaFromUrlDocument,
+      variables: { url: "http://169.254.169.254/latest/meta-data/" },
+    }),
+  );
+  assert.equal(nexusErrorCode(blocked), ErrorCode.ESsrfBlocked);
 });
 
 await check("Every operation of schema/operations went over the wire", async () => {

@@ -11,10 +11,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -88,6 +90,69 @@ def serve(log: Path, **env: str) -> Iterator[str]:
             process.wait()
 
 
+@contextmanager
+def work(log: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`nexus worker` with `env` until the block ends (stopped with SIGTERM)."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "nexus", "worker", "--concurrency", "2"],
+            env=_clean_env(**env),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+ARTICLE_PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>The Slow Reader</title><meta name="author" content="Ada Reader">
+<meta name="description" content="Why reading slowly pays."></head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<article><h1>The Slow Reader</h1>
+<p>Reading slowly is a habit worth keeping. Every paragraph asks for attention, and the
+reader who gives it finds that the text gives back more than it seemed to hold.</p>
+<p>Highlights mark the sentences that mattered; notes keep what they made us think.
+A good reading app keeps both, and never loses them.</p>
+<ol><li>Read the whole piece once.</li><li>Read it again, slowly.</li></ol>
+<p>Nothing here needs a script. <script>document.title = "stolen"</script></p>
+</article><footer>Copyright Example</footer></body></html>"""
+
+
+class _Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/article":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(ARTICLE_PAGE)))
+            self.end_headers()
+            self.wfile.write(ARTICLE_PAGE)
+        else:
+            self.send_error(404)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        del format, args
+
+
+@pytest.fixture(scope="session")
+def pages() -> Iterator[str]:
+    """A loopback server of pages to save: /article reads well, anything else is 404."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def node() -> str:
     """The Node binary, once schema/node_modules is installed (`npm ci` in schema/)."""
@@ -128,22 +193,25 @@ def test_server(
     node: str,
     migrated_database: Callable[[], str],
     identity: IdentityProvider,
+    pages: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Served]:
-    """NEXUS_ENV=test against the test identity provider, on its own database."""
+    """NEXUS_ENV=test against the test identity provider, on its own database, with a job
+    worker and the loopback page server allowed to both."""
     del node
     database_url = migrated_database()
     state = tmp_path_factory.mktemp("e2e-state")
     log = state / "server.log"
-    with serve(
-        log,
-        NEXUS_ENV="test",
-        DATABASE_URL=database_url,
-        NEXUS_JWKS_URL=identity.url,
-        NEXUS_JWT_ISSUER=ISSUER,
-        NEXUS_JWT_AUDIENCE=AUDIENCE,
-        NEXUS_STATE_DIR=str(state),
-    ) as url:
+    env = {
+        "NEXUS_ENV": "test",
+        "DATABASE_URL": database_url,
+        "NEXUS_JWKS_URL": identity.url,
+        "NEXUS_JWT_ISSUER": ISSUER,
+        "NEXUS_JWT_AUDIENCE": AUDIENCE,
+        "NEXUS_STATE_DIR": str(state),
+        "NEXUS_INGEST_ALLOW_HOSTS": pages,
+    }
+    with work(state / "worker.log", **env), serve(log, **env) as url:
         yield Served(url, database_url, log)
 
 

@@ -108,7 +108,7 @@ def seed(database_url: str) -> Seeded:
 
 
 def test_apollo_client_against_the_served_api(
-    test_server: Served, identity: IdentityProvider, codegen: None
+    test_server: Served, identity: IdentityProvider, codegen: None, pages: str
 ) -> None:
     seeded = seed(test_server.database_url)
     code, output = run_node(
@@ -125,10 +125,12 @@ def test_apollo_client_against_the_served_api(
             "READER_MEDIA": global_id("Media", seeded.reader_media),
             "READER_FRAGMENTS": str(READER_FRAGMENTS),
             "OTHER_MEDIA": global_id("Media", seeded.other_media),
+            "PAGE_URL": f"http://{pages}/article",
+            "MISSING_PAGE_URL": f"http://{pages}/missing",
         },
     )
     print(output)
     summary = re.search(r"^(\d+) passed, (\d+) failed$", output, re.MULTILINE)
     assert summary, f"{output}\n{test_server.log_tail()}"
-    assert (int(summary[1]), int(summary[2])) == (14, 0), f"{output}\n{test_server.log_tail()}"
+    assert (int(summary[1]), int(summary[2])) == (16, 0), f"{output}\n{test_server.log_tail()}"
     assert code == 0
