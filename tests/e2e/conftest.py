@@ -94,7 +94,7 @@ def serve(log: Path, **env: str) -> Iterator[str]:
 def work(log: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     """`nexus worker` with `env` until the block ends (stopped with SIGTERM)."""
     with log.open("wb") as sink:
-        process = subprocess.Popen(  # noqa: S603 - our own command
+        process = subprocess.Popen(
             [sys.executable, "-m", "nexus", "worker", "--concurrency", "2"],
             env=_clean_env(**env),
             stdout=sink,
@@ -136,7 +136,7 @@ class _Pages(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:
         del format, args
 
 
