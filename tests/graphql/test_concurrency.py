@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import text
 
+from nexus.app import create_app
+from nexus.config import Settings
 from tests.factories import create_media, default_library_id, library_media_ids
 from tests.graphql.operations import (
     add_media,
@@ -14,6 +21,8 @@ from tests.graphql.operations import (
     create_library,
     update_role,
 )
+from tests.helpers import Api, lifespan, truncate_everything
+from tests.identity import IdentityProvider
 
 
 async def _admins(engine, library_id) -> set[str]:
@@ -107,18 +116,77 @@ SIBLINGS = """{ viewer {
 } }"""
 
 
+class WireTimeline:
+    """libpq's timestamped trace of every connection of a read pool: when each statement
+    was sent and when its connection was ready again."""
+
+    MESSAGE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\t([FB])\t\d+\t(\w+)")
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.files: list[IO[str]] = []
+
+    def attach(self, driver: Any) -> None:
+        sink = (self.directory / f"read-{len(self.files)}.trace").open("w")
+        self.files.append(sink)
+        driver.pgconn.trace(sink.fileno())
+
+    def statements(self) -> list[tuple[int, datetime, datetime]]:
+        """(connection, sent, answered) of every statement answered so far."""
+        found = []
+        for number in range(len(self.files)):
+            sent: datetime | None = None
+            for line in (self.directory / f"read-{number}.trace").read_text().splitlines():
+                message = self.MESSAGE.match(line)
+                if message is None:  # the rest of a multi-line SQL text
+                    continue
+                at = datetime.fromisoformat(message[1])
+                if message[2] == "F" and sent is None:
+                    sent = at
+                elif message[3] == "ReadyForQuery" and sent is not None:
+                    found.append((number, sent, at))
+                    sent = None
+        return found
+
+
+def overlap(statements: list[tuple[int, datetime, datetime]]) -> bool:
+    """Whether two statements on different connections were in flight at once."""
+    return any(
+        a[0] != b[0] and a[1] < b[2] and b[1] < a[2]
+        for a, b in itertools.combinations(statements, 2)
+    )
+
+
 async def test_sibling_fields_load_concurrently_on_their_own_connections(
-    committed_api, engine
+    settings: Settings, identity: IdentityProvider, engine, tmp_path: Path
 ) -> None:
-    api = committed_api
-    owner, member = await api.new_user(), await api.new_user()
-    library = await create_library(api, owner)
-    await add_member(api, owner, library["uuid"], member)
-    async with engine.begin() as connection:
-        media_ids = [await create_media(connection, fragment_count=3) for _ in range(4)]
-    for media_id in media_ids:
-        await add_media(api, owner, library["uuid"], media_id)
-    bodies = await asyncio.gather(*(api.gql(SIBLINGS, user=user) for user in [owner, member] * 8))
+    # The resolver path: the compiled path answers the query in one statement.
+    app = create_app(settings.model_copy(update={"nexus_compiled_reads": False}))
+    timeline = WireTimeline(tmp_path)
+    app.app.state.database.read_pool.on_connect.append(timeline.attach)  # type: ignore[attr-defined]
+    try:
+        async with lifespan(app), Api.over(app, identity) as api:
+            owner, member = await api.new_user(), await api.new_user()
+            library = await create_library(api, owner)
+            await add_member(api, owner, library["uuid"], member)
+            async with engine.begin() as connection:
+                media_ids = [await create_media(connection, fragment_count=3) for _ in range(4)]
+            for media_id in media_ids:
+                await add_media(api, owner, library["uuid"], media_id)
+            for _ in range(3):  # one request at a time: its statements are its own
+                before = set(timeline.statements())
+                body = await api.gql(SIBLINGS, user=owner)
+                assert "errors" not in body, body
+                sent = [s for s in timeline.statements() if s not in before]
+                assert len({number for number, _, _ in sent}) >= 2, sent
+                assert overlap(sent), sent
+            bodies = await asyncio.gather(
+                *(api.gql(SIBLINGS, user=user) for user in [owner, member] * 8)
+            )
+    finally:
+        for sink in timeline.files:
+            sink.close()
+        await truncate_everything(engine)
     assert all("errors" not in body for body in bodies), bodies
     for body in bodies:
         viewer = body["data"]["viewer"]
