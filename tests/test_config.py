@@ -144,3 +144,23 @@ def test_blank_provider_variables_count_as_unset(environ: pytest.MonkeyPatch) ->
         environ, NEXUS_JWKS_URL=" ", NEXUS_JWT_ISSUER="", NEXUS_JWT_AUDIENCE=""
     )
     assert settings.nexus_jwks_url is None
+
+
+def test_ingest_allow_hosts_are_host_port_pairs(environ: pytest.MonkeyPatch) -> None:
+    settings = settings_from(
+        environ, NEXUS_INGEST_ALLOW_HOSTS=" 127.0.0.1:8081, [::1]:9000,LocalHost:80 "
+    )
+    assert settings.ingest_allow_hosts == {("127.0.0.1", 8081), ("::1", 9000), ("localhost", 80)}
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", "127.0.0.1:", ":80", "host:http", "host:70000"])
+def test_a_malformed_ingest_allow_host_is_refused(environ: pytest.MonkeyPatch, value: str) -> None:
+    assert "NEXUS_INGEST_ALLOW_HOSTS" in refusal(environ, NEXUS_INGEST_ALLOW_HOSTS=value)
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_ingest_allow_hosts_are_refused_when_deployed(
+    environ: pytest.MonkeyPatch, env: str
+) -> None:
+    message = refusal(environ, NEXUS_ENV=env, NEXUS_INGEST_ALLOW_HOSTS="127.0.0.1:8081", **DEPLOYED)
+    assert message == f"NEXUS_INGEST_ALLOW_HOSTS is refused when NEXUS_ENV={env}"
