@@ -18,6 +18,7 @@ from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -134,8 +135,7 @@ class _Planner(PlannerBase):
         return case((row.c[spec.present].is_(None), null()), else_=value)
 
     def scalar(self, field: CollectedField, value: ColumnElement[Any]) -> ColumnElement[Any]:
-        assert field.definition is not None
-        named = get_named_type(field.definition.type)
+        named = get_named_type(self.definition(field).type)
         if isinstance(named, GraphQLEnumType):
             return encoding.enum_name(named, value)
         if named.name == "DateTime":
@@ -178,12 +178,10 @@ class _Planner(PlannerBase):
 
     def root(self, field: CollectedField) -> tuple[RootField, list[ColumnElement[Any]], Any]:
         """The root field's description, output columns and (for `nodes`) FROM item."""
-        definition = field.definition
         if field.name == "__typename":
-            assert self.schema.query_type is not None
-            typename = encoding.json_constant(f'"{self.schema.query_type.name}"')
+            typename = encoding.json_constant(f'"{_query_type(self.schema).name}"')
             return RootField(field.key, "typename", field), [typename], None
-        assert definition is not None
+        definition = self.definition(field)
         if field.name == "viewer":
             viewer = Row({"viewer": self.viewer})
             value = self.object_json("Viewer", viewer, field.sub_selections())
@@ -223,9 +221,8 @@ class _Planner(PlannerBase):
         return case(*branches)
 
     def nodes(self, field: CollectedField) -> tuple[RootField, list[ColumnElement[Any]], Any]:
-        assert field.definition is not None
         names = (self.name("types"), self.name("ids"), self.name("ids"))
-        self.binders.append(NodesBinder(field.key, field.definition, field.nodes[0], names))
+        self.binders.append(NodesBinder(field.key, self.definition(field), field.nodes[0], names))
         given = func.unnest(
             bindparam(names[0], type_=ARRAY(Text)),
             bindparam(names[1], type_=ARRAY(UUID_TYPE)),
@@ -250,6 +247,12 @@ class _Planner(PlannerBase):
         return RootField(field.key, "nodes", field), [summary.c.listed, summary.c.missing], summary
 
 
+def _query_type(schema: GraphQLSchema) -> GraphQLObjectType:
+    if schema.query_type is None:
+        raise NotCompilableError("the schema has no query type")
+    return schema.query_type
+
+
 def plan_operation(
     schema: GraphQLSchema,
     collector: Collector,
@@ -259,8 +262,7 @@ def plan_operation(
     """The plan of a query operation under this shape of variables, or
     `NotCompilableError`."""
     planner = _Planner(schema, collector, variables)
-    query_type = schema.query_type
-    assert query_type is not None
+    query_type = _query_type(schema)
     roots: list[RootField] = []
     columns: list[ColumnElement[Any]] = []
     froms: list[Any] = []
