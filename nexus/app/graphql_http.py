@@ -16,11 +16,12 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from graphql import OperationType
+from graphql import ExecutionResult, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from nexus.app.lost_viewers import execute_for_viewer
 from nexus.app.media_types import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -38,6 +39,7 @@ from nexus.graphql.context import Context
 from nexus.graphql.errors import format_execution_error, format_request_error, internal_error
 from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
 from nexus.services.saving_policy import SavingPolicy
+from nexus.services.users import EnsuredUsers
 
 __all__ = ["GET_RESPONSE_HEADERS", "GraphQLEndpoint", "GraphQLParams"]
 
@@ -159,7 +161,7 @@ class GraphQLEndpoint:
         executor: GraphQLExecutor,
         database: Database,
         authenticator: Authenticator,
-        ensure_viewer: Callable[[UUID], Any],
+        ensure_viewer: EnsuredUsers,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_query_string_bytes: int = MAX_QUERY_STRING_BYTES,
         persisted_queries: PersistedQueries,
@@ -279,13 +281,24 @@ class GraphQLEndpoint:
             )
             if body is not None:
                 return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
-        context = Context(
-            viewer_id=viewer_id, database=self.database, request_id=request_id, saving=self.saving
+
+        async def run() -> ExecutionResult:
+            context = Context(
+                viewer_id=viewer_id,
+                database=self.database,
+                request_id=request_id,
+                saving=self.saving,
+            )
+            try:
+                return await self.executor.execute(prepared, params.variables, context)
+            finally:
+                context.close()
+
+        # A viewer deleted since this process ensured them is ensured again, and the
+        # operation they failed run once more (nexus.app.lost_viewers).
+        result = await execute_for_viewer(
+            run, kind=prepared.kind, viewer_id=viewer_id, users=self.ensure_viewer
         )
-        try:
-            result = await self.executor.execute(prepared, params.variables, context)
-        finally:
-            context.close()
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_execution_error(e, request_id) for e in result.errors]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections import OrderedDict
 from typing import Any
 from uuid import UUID
@@ -81,7 +83,9 @@ async def is_ensured(*, connection: AsyncConnection, user_id: UUID) -> bool:
 class EnsuredUsers:
     """The user ids this process has already ensured (least recently seen dropped past
     `size`), so a known user's request costs no round trip for identity. A process
-    ensures each user once: a membership lost later is repaired by the next process.
+    ensures each user once; a user deleted since (their libraries and memberships go
+    with them) is noticed when an operation of theirs fails, and `recover` ensures them
+    again.
 
     A user this process has not seen yet is first looked up (one read): every worker
     meets every active user after each start, and only a user who is really new (or
@@ -90,7 +94,8 @@ class EnsuredUsers:
     def __init__(self, database: Database, *, size: int = 10_000) -> None:
         self.database = database
         self.size = size
-        self._known: OrderedDict[UUID, None] = OrderedDict()
+        # When each was last ensured (time.monotonic()), for `recover`.
+        self._known: OrderedDict[UUID, float] = OrderedDict()
 
     async def __call__(self, user_id: UUID) -> None:
         if user_id in self._known:
@@ -101,9 +106,24 @@ class EnsuredUsers:
         if not ensured:
             async with self.database.transaction() as session:
                 await ensure_user_and_default_library(session=session, user_id=user_id)
-        self._known[user_id] = None
+        self._known[user_id] = time.monotonic()
         if len(self._known) > self.size:
             self._known.popitem(last=False)
+
+    async def recover(self, user_id: UUID, *, failed_since: float) -> bool:
+        """After an operation of `user_id` begun at `failed_since` (`time.monotonic()`)
+        failed unexpectedly: look whether the user is still ensured (one read, on that
+        failure path only) and, when not (deleted since this process met them, or their
+        admin membership lost), ensure them again as on a first request. True when the
+        user was re-created, here or by a concurrent request since the operation began:
+        the failure may have been their absence."""
+        async with self.database.connection() as connection:
+            if await is_ensured(connection=connection, user_id=user_id):
+                return self._known.get(user_id, -math.inf) > failed_since
+        async with self.database.transaction() as session:
+            await ensure_user_and_default_library(session=session, user_id=user_id)
+        self._known[user_id] = time.monotonic()
+        return True
 
 
 async def get_user(*, connection: AsyncConnection, user_id: UUID) -> Row[Any, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from nexus.config import Settings
 from nexus.db.tables import libraries, memberships, users
 from tests.auth.apps import assert_viewer, serve
+from tests.graphql.operations import CREATE_LIBRARY
 from tests.helpers import Api, StatementCounter
 from tests.identity import IdentityProvider
 
@@ -121,3 +122,51 @@ async def test_existing_user_costs_a_new_process_one_lookup_once(
         await restarted.data(TYPENAME, user=user)
         assert statements.count == 0
     assert_one_of_each(await identity_rows(connection, user), user)
+
+
+VIEWER = "{ viewer { user { uuid } defaultLibrary { name isDefault } } }"
+
+
+async def test_a_deleted_user_is_created_again_by_their_next_read(
+    api: Api, connection: AsyncConnection, statements: StatementCounter
+) -> None:
+    user = await api.new_user()
+    await connection.execute(delete(users).where(users.c.id == user))  # cascades
+    # This process still knows the user: before, E_INTERNAL on every request.
+    data = await api.data(VIEWER, user=user)
+    assert data["viewer"] == {
+        "user": {"uuid": str(user)},
+        "defaultLibrary": {"name": "My Library", "isDefault": True},
+    }
+    assert_one_of_each(await identity_rows(connection, user), user)
+    statements.reset()
+    await api.data(TYPENAME, user=user)
+    assert statements.count == 0  # known again: no statement for identity
+
+
+async def test_a_deleted_user_is_created_again_by_their_next_mutation(
+    api: Api, connection: AsyncConnection
+) -> None:
+    user = await api.new_user()
+    await connection.execute(delete(users).where(users.c.id == user))
+    # Before: a foreign-key violation on libraries.owner_user_id, answered E_INTERNAL.
+    data = await api.data(CREATE_LIBRARY, {"input": {"name": "Papers"}}, user=user)
+    assert data["createLibrary"]["library"]["name"] == "Papers"
+    rows = await identity_rows(connection, user)
+    assert sorted(name for _id, name, _default in rows["libraries"]) == ["My Library", "Papers"]
+    assert [role for _id, role in rows["memberships"]] == ["admin", "admin"]
+
+
+async def test_a_deleted_user_is_created_again_once_under_concurrent_requests(
+    committed_api: Api, engine: AsyncEngine
+) -> None:
+    user = await committed_api.new_user()
+    async with engine.begin() as connection:
+        await connection.execute(delete(users).where(users.c.id == user))
+    responses = await asyncio.gather(
+        *(committed_api.post("{ viewer { user { uuid } } }", user=user) for _ in range(20))
+    )
+    for response in responses:
+        assert_viewer(response, user)
+    async with engine.connect() as connection:
+        assert_one_of_each(await identity_rows(connection, user), user)
