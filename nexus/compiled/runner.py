@@ -163,7 +163,7 @@ async def _execute(connection: DriverConnection, sql: str, params: dict[str, Any
         cursor.adapters.register_loader("json", _RawJson)
         connection.announce(cursor, sql, params)
         await cursor.execute(sql, params)
-        row = await cursor.fetchone()
+        row: Sequence[Any] | None = await cursor.fetchone()
     assert row is not None
     return row
 

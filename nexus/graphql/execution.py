@@ -225,7 +225,7 @@ class GraphQLExecutor:
             variable_values=variables,
             operation_name=prepared.operation_name,
             executor_class=self.schema.execution_context_class,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # bool, not a TypeGuard
             hide_suggestions=not self.limits.suggestions,
         )
         if not optimized_is_awaitable(result):
@@ -233,7 +233,7 @@ class GraphQLExecutor:
         seconds = self.limits.operation_timeout_seconds
         try:
             async with asyncio.timeout(seconds):
-                return await result  # type: ignore[no-any-return]
+                return await result  # type: ignore[misc, no-any-return]
         except TimeoutError:
             logger.warning("operation %s cancelled after %ss", prepared.operation_name, seconds)
             error = NexusError(
