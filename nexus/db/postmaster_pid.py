@@ -42,9 +42,10 @@ def read_postmaster_pid(pgdata: Path) -> PostmasterPid | None:
 def _command_line(pid: int) -> str | None:
     if Path("/proc/self/cmdline").exists():
         try:
-            return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            arguments = (Path("/proc") / str(pid) / "cmdline").read_bytes()
         except OSError:
             return None
+        return arguments.replace(b"\0", b" ").decode(errors="replace")
     # No /proc (macOS): ask ps.
     ps = subprocess.run(  # noqa: S603 (fixed argv, no shell)
         ["ps", "-o", "command=", "-p", str(pid)],  # noqa: S607
