@@ -88,6 +88,18 @@ async def test_a_compiled_statement_failing_in_postgresql_is_e_internal(
     }
 
 
+async def test_a_get_failing_in_postgresql_is_e_internal_and_not_cacheable(
+    api: Api, connection: AsyncConnection
+) -> None:
+    user = await api.new_user()
+    headers = {**api.headers(user), "x-request-id": "get-1", "accept": GRAPHQL_JSON}
+    async with fault(connection, "ALTER TABLE libraries RENAME COLUMN name TO title"):
+        response = await api.http.get("/graphql", params={"query": LIBRARY_NAMES}, headers=headers)
+    assert_internal(response, "get-1", GRAPHQL_JSON)
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["vary"] == "Authorization, Accept"
+
+
 async def test_ensuring_a_new_viewer_failing_in_postgresql_is_e_internal(
     api: Api, connection: AsyncConnection, caplog: pytest.LogCaptureFixture
 ) -> None:
