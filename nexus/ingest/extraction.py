@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
-from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree, html
 from readability import Document as ReadabilityDocument  # type: ignore[import-untyped]
 
 from nexus.ingest.figures import restore_figures, take_figure_captions
-from nexus.ingest.source_tree import drop_hidden, mark_preformatted
+from nexus.ingest.source_tree import drop_hidden, mark_preformatted, resolve_links
 from nexus.ingest.trafilatura_html import to_html_element
 
 __all__ = ["extract_main_content"]
@@ -122,30 +121,12 @@ def _has_text(body: etree._Element) -> bool:
     return any(text.strip() for text in body.itertext())
 
 
-def _make_urls_absolute(body: etree._Element, url: str) -> None:
-    for elem in body.iter("a", "img"):
-        _join(elem, "href" if elem.tag == "a" else "src", url)
-
-
-def _join(elem: etree._Element, attribute: str, url: str) -> None:
-    value = (elem.get(attribute) or "").strip()
-    if not value:
-        elem.attrib.pop(attribute, None)
-        return
-    try:
-        elem.set(attribute, urljoin(url, value))
-    except ValueError:
-        elem.attrib.pop(attribute, None)
-
-
 def extract_main_content(tree: html.HtmlElement, *, url: str) -> str | None:
     """The main content of the parsed page as an HTML fragment (links and images made
     absolute against `url`), or None when neither extractor finds readable text. The tree
     is prepared in place (hidden elements and figure captions removed)."""
     drop_hidden(tree)
-    # trafilatura resolves relative links against the site's root, not the page
-    # ("../b.html" on /2024/03/a.html becomes /b.html): resolve them first, as a browser would.
-    tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
+    resolve_links(tree, url)
     mark_preformatted(tree)
     captions = take_figure_captions(tree, url)
     body = _with_trafilatura(tree, url)
@@ -153,6 +134,5 @@ def extract_main_content(tree: html.HtmlElement, *, url: str) -> str | None:
         body = _with_readability(tree, url)
     if body is None:
         return None
-    _make_urls_absolute(body, url)
     restore_figures(body, captions)
     return etree.tostring(body, method="html", encoding="unicode")

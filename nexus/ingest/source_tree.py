@@ -10,12 +10,14 @@ recognises as a code block.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from lxml import etree, html
 from trafilatura.utils import load_html
 
-__all__ = ["drop_hidden", "mark_preformatted", "parse_page"]
+__all__ = ["drop_hidden", "mark_preformatted", "parse_page", "resolve_links"]
 
+_ABSOLUTE = ("https://", "http://", "data:", "javascript:", "mailto:", "#")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 
 
@@ -55,3 +57,19 @@ def mark_preformatted(tree: html.HtmlElement) -> None:
         pre.text = None
         for child in list(pre)[:-1]:
             code.append(child)
+
+
+def resolve_links(tree: html.HtmlElement, url: str) -> None:
+    """Make link targets and image sources absolute against the page's URL (or its
+    `<base href>`), as a browser would. trafilatura resolves links against the site's root
+    instead ("../b.html" on /2024/03/a.html becomes /b.html)."""
+    base = next((b.get("href", "").strip() for b in tree.iter("base") if b.get("href")), "")
+    base_url = urljoin(url, base) if base else url
+    for elem in tree.iter("a", "img"):
+        for name, value in elem.attrib.items():
+            is_url = name in {"href", "src"} or name.startswith("data-src")
+            if is_url and not value.startswith(_ABSOLUTE):
+                try:
+                    elem.set(name, urljoin(base_url, value.strip()))
+                except ValueError:
+                    del elem.attrib[name]

@@ -166,3 +166,28 @@ def test_image_gallery_beside_the_article_is_not_kept() -> None:
     sources = [img.get("src") for img in stored.iter("img")]
     assert "https://news.example.org/images/lead.jpg" in sources
     assert not any("/g/" in src for src in sources)
+
+
+def test_links_resolve_against_the_base_element() -> None:
+    stored = _stored(
+        '<p>The rota is in <a href="rota.html">the volunteers\' rota</a>, which the committee '
+        "updates every Sunday evening after the last watering round.</p>",
+        head='<base href="https://static.example.net/garden/">',
+    )
+    assert [a.get("href") for a in stored.iter("a")] == [
+        "https://static.example.net/garden/rota.html"
+    ]
+
+
+def test_readability_takes_over_when_trafilatura_finds_nothing() -> None:
+    # trafilatura discards <aside> outright; readability-lxml still reads it.
+    text = (
+        "The greenhouse was rebuilt over the winter with panes salvaged from the old "
+        "station roof, and it now holds the seedlings of every plot holder in the garden. "
+    ) * 3
+    page = f"<html><head><title>T</title></head><body><aside><p>{text}</p></aside></body></html>"
+    article = build_article(page.encode(), url=PAGE_URL)
+    assert article.canonical_text == text.strip()
+    stored = html.fragment_fromstring(article.html_sanitized, create_parent="div")
+    assert [p.text_content().strip() for p in stored.iter("p")] == [text.strip()]
+    assert not any(elem.attrib for elem in stored.iter())
