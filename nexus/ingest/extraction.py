@@ -19,6 +19,7 @@ from lxml import etree, html
 from readability import Document as ReadabilityDocument  # type: ignore[import-untyped]
 
 from nexus.ingest.figures import restore_figures, take_figure_captions
+from nexus.ingest.list_numbering import read_list_numbering, restore_list_numbering
 from nexus.ingest.source_tree import drop_hidden, mark_preformatted, resolve_links
 from nexus.ingest.trafilatura_html import to_html_element
 
@@ -129,10 +130,12 @@ def extract_main_content(tree: html.HtmlElement, *, url: str) -> str | None:
     resolve_links(tree, url)
     mark_preformatted(tree)
     captions = take_figure_captions(tree, url)
+    numbering = read_list_numbering(tree)
     body = _with_trafilatura(tree, url)
     if body is None:
         body = _with_readability(tree, url)
     if body is None:
         return None
     restore_figures(body, captions)
+    restore_list_numbering(body, numbering)
     return etree.tostring(body, method="html", encoding="unicode")

@@ -89,7 +89,9 @@ def _convert(elem: etree._Element) -> None:
     elif tag == "quote":
         new_tag = "blockquote"
     elif tag == "ref":
-        _set_attributes(elem, "a", {"href": elem.get("target")})
+        # A link without a target is only its text (the sanitizer unwraps the span).
+        target = elem.get("target")
+        _set_attributes(elem, "a" if target else "span", {"href": target})
         return
     elif tag == "graphic":
         keep = {name: elem.get(name) for name in ("src", "alt", "title")}

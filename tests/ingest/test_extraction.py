@@ -191,3 +191,25 @@ def test_readability_takes_over_when_trafilatura_finds_nothing() -> None:
     stored = html.fragment_fromstring(article.html_sanitized, create_parent="div")
     assert [p.text_content().strip() for p in stored.iter("p")] == [text.strip()]
     assert not any(elem.attrib for elem in stored.iter())
+
+
+def test_ordered_list_keeps_where_it_starts_and_which_way_it_counts() -> None:
+    stored = _stored(
+        '<ol start="4"><li>Turn the compost heap.</li><li>Cover it again.</li></ol>'
+        "<ol reversed><li>Three beds left to dig.</li><li>Two beds left to dig.</li></ol>"
+        '<ol start="x"><li>Not a number, so counted from one.</li></ol>'
+    )
+    assert [dict(ol.attrib) for ol in stored.iter("ol")] == [
+        {"start": "4"},
+        {"reversed": "reversed"},
+        {},
+    ]
+
+
+def test_link_without_a_target_is_its_text() -> None:
+    stored = _stored(
+        "<p>The seed swap is <a>on the first Saturday</a> of every month, in the shed by "
+        "the gate, and everyone is welcome to bring their spare seeds along.</p>"
+    )
+    assert stored.find(".//a") is None
+    assert "The seed swap is on the first Saturday of every month" in stored.text_content()
