@@ -74,6 +74,7 @@ def create_app(
             database,
             operation_timeout_seconds=settings.nexus_operation_timeout_seconds,
             cache_size=settings.nexus_document_cache_size,
+            cache_bytes=settings.nexus_document_cache_bytes,
         )
         if settings.nexus_compiled_reads
         else None

@@ -11,6 +11,7 @@ compiler cannot plan is remembered as such, so it costs nothing the next time.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -29,10 +30,13 @@ from graphql.language import Visitor
 
 from nexus.compiled.planner import Plan, plan_operation
 from nexus.compiled.selection import Collector, NotCompilableError
+from nexus.graphql.document_cache import DocumentCache, document_bytes
 
 __all__ = ["PlanCache", "Unplannable"]
 
 _MAX_SHAPES = 32
+# A plan's bytes besides its SQL and string constants: binders, roots (measured: ~1 KB).
+_PLAN_BYTES = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,8 @@ class _Family:
     cursors: tuple[str, ...]
     fragments: dict[str, FragmentDefinitionNode]
     plans: OrderedDict[tuple[object, ...], Plan | Unplannable] = field(default_factory=OrderedDict)
+    # About the bytes it holds: its document (its nodes keep the whole AST), its plans.
+    size: int = 0
 
     def shape(self, values: dict[str, object]) -> tuple[object, ...]:
         return (
@@ -77,12 +83,17 @@ class _Family:
 
 class PlanCache:
     """Plans by (hash of the document text, operation name, shape), least recently used
-    dropped past `size` operations. Counts hits and misses for the hit rate."""
+    dropped past `size` operations or `max_bytes`. Counts hits and misses for the hit
+    rate."""
 
-    def __init__(self, schema: GraphQLSchema, *, size: int = 512) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, *, size: int = 512, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
         self.schema = schema
         self.size = size
-        self._families: OrderedDict[bytes, _Family] = OrderedDict()
+        self._families: DocumentCache[bytes, _Family] = DocumentCache(
+            max_entries=size, max_bytes=max_bytes
+        )
         self.hits = 0
         self.misses = 0
 
@@ -97,11 +108,8 @@ class PlanCache:
         key = hashlib.blake2b(f"{name}\n{query}".encode(), digest_size=16).digest()
         family = self._families.get(key)
         if family is None:
-            family = self._families[key] = self._family(document)
-            if len(self._families) > self.size:
-                self._families.popitem(last=False)
-        else:
-            self._families.move_to_end(key)
+            family = self._family(document)
+            family.size = document_bytes(query, document)
         values = variables.coerced
         shape = family.shape(values)
         plan = family.plans.get(shape)
@@ -111,8 +119,10 @@ class PlanCache:
         self.misses += 1
         plan = self._plan(family, operation, variables, values)
         family.plans[shape] = plan
+        family.size += _plan_bytes(plan)
         if len(family.plans) > _MAX_SHAPES:
-            family.plans.popitem(last=False)
+            family.size -= _plan_bytes(family.plans.popitem(last=False)[1])
+        self._families.put(key, family, family.size)
         return plan
 
     def _family(self, document: DocumentNode) -> _Family:
@@ -143,3 +153,10 @@ class PlanCache:
     def hit_rate(self) -> float:
         total = self.hits + self.misses
         return self.hits / total if total else 0.0
+
+
+def _plan_bytes(plan: Plan | Unplannable) -> int:
+    if isinstance(plan, Unplannable):
+        return _PLAN_BYTES
+    texts = [value for value in plan.constants.values() if isinstance(value, str | bytes)]
+    return sys.getsizeof(plan.sql) + sum(map(sys.getsizeof, texts)) + _PLAN_BYTES

@@ -50,11 +50,12 @@ class CompiledReads:
         *,
         operation_timeout_seconds: float,
         cache_size: int = 512,
+        cache_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.schema = schema
         self.database = database
         self.timeout = operation_timeout_seconds
-        self.plans = PlanCache(schema, size=cache_size)
+        self.plans = PlanCache(schema, size=cache_size, max_bytes=cache_bytes)
         assert schema.query_type is not None
         self.typename = orjson.dumps(schema.query_type.name)
         self.answered = 0

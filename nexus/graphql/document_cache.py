@@ -1,6 +1,7 @@
 """The prepared documents of recent requests, bounded in entries and in bytes.
 
-Entries are keyed by the document text and dropped least recently used first, past
+Used for the executor's parsed and validated documents and for the compiled reads' plans,
+both of which hold a document's AST. Entries are dropped least recently used first, past
 `max_entries` or past `max_bytes` in all. The byte bound is what keeps a worker's memory
 in hand: the token limit keeps a document's syntax small, but a 1 MiB string literal or
 comment is a handful of tokens, and 512 such documents held about a gigabyte.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
+from collections.abc import Hashable
 
 from graphql import DocumentNode, Token
 
@@ -38,35 +40,36 @@ def document_bytes(query: str, document: DocumentNode | None) -> int:
     return 2 * text + tokens * BYTES_PER_TOKEN + BYTES_PER_ENTRY
 
 
-class DocumentCache[V]:
-    """Values by document text, least recently used dropped first past `max_entries`
-    entries or `max_bytes` in all; a value larger than `max_bytes` is not kept."""
+class DocumentCache[K: Hashable, V]:
+    """Values by document (its text, or a digest of it), least recently used dropped
+    first past `max_entries` entries or `max_bytes` in all; a value larger than
+    `max_bytes` is not kept."""
 
     def __init__(self, *, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._items: OrderedDict[str, tuple[V, int]] = OrderedDict()
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, query: str) -> V | None:
-        item = self._items.get(query)
+    def get(self, key: K) -> V | None:
+        item = self._items.get(key)
         if item is None:
             return None
-        self._items.move_to_end(query)
+        self._items.move_to_end(key)
         return item[0]
 
-    def put(self, query: str, value: V, size: int) -> None:
-        """Keep `value`, which holds about `size` bytes, dropping the oldest entries
-        until both bounds hold."""
-        if size > self.max_bytes:
-            return
-        previous = self._items.pop(query, None)
+    def put(self, key: K, value: V, size: int) -> None:
+        """Keep `value`, which holds about `size` bytes (again, when it grew), dropping
+        the oldest entries until both bounds hold."""
+        previous = self._items.pop(key, None)
         if previous is not None:
             self.bytes -= previous[1]
-        self._items[query] = (value, size)
+        if size > self.max_bytes:
+            return
+        self._items[key] = (value, size)
         self.bytes += size
         while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
             _, (_, dropped) = self._items.popitem(last=False)

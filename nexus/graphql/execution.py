@@ -131,7 +131,7 @@ class GraphQLExecutor:
         self.graphql_schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
         self._rules = (*specified_rules, *limit_rules(self.limits))
-        self._documents: DocumentCache[_ValidDocument | _InvalidDocument] = DocumentCache(
+        self._documents: DocumentCache[str, _ValidDocument | _InvalidDocument] = DocumentCache(
             max_entries=cache_size, max_bytes=cache_bytes
         )
 

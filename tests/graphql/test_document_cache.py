@@ -35,13 +35,18 @@ def padded(query: str, tag: int, length: int = 64 * 1024) -> str:
 
 @asynccontextmanager
 async def serve(
-    settings: Settings, connection: AsyncConnection, identity: IdentityProvider, **updates: Any
+    settings: Settings,
+    connection: AsyncConnection,
+    identity: IdentityProvider,
+    *,
+    compiled: bool = False,
+    **updates: Any,
 ) -> AsyncIterator[tuple[Api, dict[str, str]]]:
-    """The app on the resolver path (the compiled path keeps plans per document too),
-    with one token's headers to reuse: a new token per request would grow the token
-    cache, which is not what these tests measure."""
+    """The app (on the resolver path unless `compiled`: the compiled path keeps plans
+    per document too), with one token's headers to reuse: a new token per request would
+    grow the token cache, which is not what these tests measure."""
     app = create_app(
-        settings.model_copy(update={"nexus_compiled_reads": False, **updates}),
+        settings.model_copy(update={"nexus_compiled_reads": compiled, **updates}),
         database=Database.pinned_to(connection),
     )
     async with lifespan(app), Api.over(app, identity) as api:
@@ -108,14 +113,16 @@ async def status_of(api: Api, headers: dict[str, str], query: str) -> int:
     return response.status_code
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["resolver_path", "compiled"])
 async def test_cached_documents_stay_within_the_byte_budget(
-    settings: Settings, connection: AsyncConnection, identity: IdentityProvider
+    compiled: bool, settings: Settings, connection: AsyncConnection, identity: IdentityProvider
 ) -> None:
+    # On the compiled path the plan cache holds each document too, within the same budget.
     budget = 1024 * 1024
-    async with serve(settings, connection, identity, nexus_document_cache_bytes=budget) as (
-        api,
-        headers,
-    ):
+    app = serve(
+        settings, connection, identity, compiled=compiled, nexus_document_cache_bytes=budget
+    )
+    async with app as (api, headers):
         await status_of(api, headers, "{ __typename }")
         with retained() as growth:
             # 24 valid documents of 64 KiB: over 3 MB if they were all kept.
@@ -185,7 +192,7 @@ def test_the_size_of_a_document_is_not_underestimated(query: str) -> None:
 
 
 def test_the_least_recently_used_documents_go_first_past_the_byte_budget() -> None:
-    cache: DocumentCache[str] = DocumentCache(max_entries=10, max_bytes=100)
+    cache: DocumentCache[str, str] = DocumentCache(max_entries=10, max_bytes=100)
     cache.put("a", "A", 40)
     cache.put("b", "B", 40)
     assert cache.get("a") == "A"  # now b is the oldest
@@ -198,7 +205,7 @@ def test_the_least_recently_used_documents_go_first_past_the_byte_budget() -> No
 
 
 def test_the_least_recently_used_documents_go_first_past_the_entry_limit() -> None:
-    cache: DocumentCache[str] = DocumentCache(max_entries=2, max_bytes=1000)
+    cache: DocumentCache[str, str] = DocumentCache(max_entries=2, max_bytes=1000)
     for key in "abc":
         cache.put(key, key.upper(), 1)
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "B", "C")
