@@ -18,7 +18,7 @@ __all__ = ["restore_figures", "take_figure_captions"]
 
 _SPACES = re.compile(r"\s+")
 # Where a figure may stand in the converted HTML: as a block, not inside running text.
-_BLOCK_PARENTS = {"div", "blockquote", "li", "dd", "td", "th", "figure"}
+_BLOCK_PARENTS = {"div", "blockquote", "li", "dd", "td", "th"}
 
 
 def _image_urls(img: etree._Element, page_url: str) -> set[str]:
@@ -55,6 +55,10 @@ def restore_figures(body: etree._Element, captions: dict[str, str]) -> None:
         if caption is None:
             continue
         place, parent = img, img.getparent()
+        if parent is not None and parent.tag == "figure":
+            # readability-lxml keeps the source's <figure>: only the caption is missing.
+            etree.SubElement(parent, "figcaption").text = caption
+            continue
         if parent is not None and parent.tag == "p" and _holds_only(parent, img):
             place, parent = parent, parent.getparent()
         if parent is None or parent.tag not in _BLOCK_PARENTS:

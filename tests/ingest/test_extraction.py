@@ -213,3 +213,21 @@ def test_link_without_a_target_is_its_text() -> None:
     )
     assert stored.find(".//a") is None
     assert "The seed swap is on the first Saturday of every month" in stored.text_content()
+
+
+def test_figure_found_by_readability_gets_its_caption_back() -> None:
+    text = (
+        "The greenhouse was rebuilt over the winter with panes salvaged from the old "
+        "station roof, and it now holds the seedlings of every plot holder in the garden. "
+    ) * 3
+    page = (
+        f"<html><head><title>T</title></head><body><aside><p>{text}</p><figure>"
+        '<img src="https://cdn.example.org/greenhouse.jpg"><figcaption>The greenhouse.'
+        f"</figcaption></figure><p>{text}</p></aside></body></html>"
+    )
+    stored = html.fragment_fromstring(
+        build_article(page.encode(), url=PAGE_URL).html_sanitized, create_parent="div"
+    )
+    (figure,) = stored.iter("figure")
+    assert [child.tag for child in figure] == ["img", "figcaption"]
+    assert figure.findtext("figcaption") == "The greenhouse."
