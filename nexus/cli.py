@@ -112,6 +112,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     from nexus.worker.runner import run_worker
 
+    if not settings.database_url:
+        raise SettingsError("DATABASE_URL: not set (`nexus dev` runs a worker of its own)")
+    _require_database(settings.database_url)
     asyncio.run(run_worker(settings, concurrency=args.concurrency))
 
 

@@ -17,6 +17,7 @@ COMMANDS = [
     pytest.param(["dev", "--no-reload", "--port", "0"], id="dev"),
     pytest.param(["migrate"], id="migrate"),
     pytest.param(["serve", "--port", "0"], id="serve"),
+    pytest.param(["worker"], id="worker"),
 ]
 
 
