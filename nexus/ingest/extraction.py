@@ -92,8 +92,9 @@ def _with_trafilatura(tree: html.HtmlElement, url: str) -> etree._Element | None
 
     With images on, trafilatura 2.3.1 also keeps the text of image containers (gallery
     captions, credits, "more/less" toggles, print headers): on the extraction benchmark
-    F1 falls from 0.961 to 0.952. So it runs twice: the run without images chooses the
-    text, the run with images places the images among it (F1 0.960).
+    (nexus.bench.extraction) F1 falls from 0.961 to 0.952. So it runs twice: the run
+    without images chooses the text, the run with images places the images among it
+    (0.960; 0.958 once figure captions, which the benchmark's truth leaves out, are back).
     """
     text_only = _trafilatura_body(tree, url, images=False)
     if text_only is None:

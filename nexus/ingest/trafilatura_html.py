@@ -13,7 +13,12 @@ from lxml import etree
 
 __all__ = ["to_html_element"]
 
-_RENAMES = {"p": "p", "lb": "br", "row": "tr", "table": "table", "del": "del", "div": "div"}
+# What trafilatura keeps under its HTML name; anything else becomes a <div>.
+_RENAMES = {
+    **{tag: tag for tag in ("p", "table", "del", "div", "figure", "figcaption")},
+    "lb": "br",
+    "row": "tr",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ol", "ul", "dl"}
 _HIGHLIGHTS = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
