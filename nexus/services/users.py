@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -96,6 +97,7 @@ class EnsuredUsers:
         self.size = size
         # When each was last ensured (time.monotonic()), for `recover`.
         self._known: OrderedDict[UUID, float] = OrderedDict()
+        self._recovering = asyncio.Lock()
 
     async def __call__(self, user_id: UUID) -> None:
         if user_id in self._known:
@@ -106,9 +108,7 @@ class EnsuredUsers:
         if not ensured:
             async with self.database.transaction() as session:
                 await ensure_user_and_default_library(session=session, user_id=user_id)
-        self._known[user_id] = time.monotonic()
-        if len(self._known) > self.size:
-            self._known.popitem(last=False)
+        self._remember(user_id)
 
     async def recover(self, user_id: UUID, *, failed_since: float) -> bool:
         """After an operation of `user_id` begun at `failed_since` (`time.monotonic()`)
@@ -117,13 +117,22 @@ class EnsuredUsers:
         admin membership lost), ensure them again as on a first request. True when the
         user was re-created, here or by a concurrent request since the operation began:
         the failure may have been their absence."""
-        async with self.database.connection() as connection:
-            if await is_ensured(connection=connection, user_id=user_id):
-                return self._known.get(user_id, -math.inf) > failed_since
-        async with self.database.transaction() as session:
-            await ensure_user_and_default_library(session=session, user_id=user_id)
+        # One recovery at a time: one that has committed has also stamped its time when
+        # a concurrent one looks, so that one knows to run its operation again.
+        async with self._recovering:
+            async with self.database.connection() as connection:
+                if await is_ensured(connection=connection, user_id=user_id):
+                    return self._known.get(user_id, -math.inf) > failed_since
+            async with self.database.transaction() as session:
+                await ensure_user_and_default_library(session=session, user_id=user_id)
+            self._remember(user_id)
+            return True
+
+    def _remember(self, user_id: UUID) -> None:
         self._known[user_id] = time.monotonic()
-        return True
+        self._known.move_to_end(user_id)
+        if len(self._known) > self.size:
+            self._known.popitem(last=False)
 
 
 async def get_user(*, connection: AsyncConnection, user_id: UUID) -> Row[Any, Any]:
