@@ -1,10 +1,10 @@
 """The page's parsed tree, prepared before the extractor reads it.
 
-Two things trafilatura 2.3.1 gets wrong on the source are corrected here, where the
-original markup still tells them apart: hidden elements (`hidden`, inline `display:none` or
-`visibility:hidden`) would reach the reader, and a `<pre>` without code-like characters
+What trafilatura 2.3.1 gets wrong on the source is corrected here, where the original
+markup still tells it apart: hidden elements (`hidden`, inline `display:none` or
+`visibility:hidden`) would reach the reader; a `<pre>` without code-like characters
 becomes a block quote, so every `<pre>` is given one `<code>` child that the HTML conversion
-recognises as a code block.
+recognises as a code block; relative links are resolved against the site's root.
 """
 
 from __future__ import annotations
