@@ -5,8 +5,10 @@ fallback when trafilatura finds nothing. The source tree is prepared first
 (`source_tree`, `figures`) and trafilatura's tree written as HTML by `trafilatura_html`,
 which correct what 2.3.1 gets wrong in ways a reader sees.
 
-Thread and process safe: every call builds its own trees and options; trafilatura's only
-shared state (its deduplication cache) is not used, and its configuration is only read.
+Thread and process safe: every call builds its own trees and options; trafilatura's
+deduplication cache (its one shared, mutable state) is not used, its configuration is only
+read, its lazy one-time set-ups (justext's stoplist, htmldate's lru_caches) are idempotent,
+and lxml locks a parser shared between threads.
 """
 
 from __future__ import annotations
