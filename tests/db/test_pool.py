@@ -56,3 +56,25 @@ async def test_a_read_finding_every_connection_busy_past_the_timeout_is_e_unavai
             assert database.read_pool.in_use == 0
     finally:
         await truncate_everything(engine)
+
+
+async def test_a_read_after_the_database_is_disposed_is_e_unavailable(
+    settings: Settings, identity: IdentityProvider, engine: AsyncEngine
+) -> None:
+    # Before, a closed read pool opened new connections for late requests, and nothing
+    # closed them afterwards.
+    assert settings.database_url is not None
+    database = Database(create_engine(settings.database_url, pool_size=1))
+    app = create_app(settings, database=database)
+    try:
+        async with lifespan(app), Api.over(app, identity) as api:
+            user = await api.new_user()
+            opened = database.read_pool.opened
+            await database.dispose(grace_seconds=0)
+            body = (await api.post(LIBRARIES, user=user)).json()
+            assert body["data"] is None
+            assert body["errors"][0]["extensions"] == {"code": "E_UNAVAILABLE", "status": 503}
+            assert body["errors"][0]["message"] == "The server is shutting down."
+            assert database.read_pool.opened == opened
+    finally:
+        await truncate_everything(engine)
