@@ -55,27 +55,50 @@ def _normalized_text(elem: etree._Element) -> str:
     return _SPACES.sub(" ", " ".join(elem.itertext())).strip()
 
 
-def _keep_chosen_text(block: etree._Element, chosen: set[str]) -> bool:
-    """Prune from a block of the run with images what the run without images did not
-    choose; True when the block keeps chosen text.
+class _ChosenText:
+    """What the run without images chose: the text of each of its elements, and all of it."""
 
-    A block whose text was chosen stays whole (with its images). A container (table, row,
-    cell, list, item, quote, div) is pruned child by child and removed when none of its
-    text was chosen, images and all: a gallery, a logo bar, a table of rates. Any other
-    block with text that was not chosen is removed; an image, or a block holding only
-    images, stays where the run put it.
-    """
-    text = _normalized_text(block)
-    if text and text in chosen:
-        return True
-    if block.tag in _CONTAINERS:
-        kept = [_keep_chosen_text(child, chosen) for child in list(block)]
-        if any(kept):
+    def __init__(self, text_only: etree._Element) -> None:
+        self.blocks = {_normalized_text(elem) for elem in text_only.iter(etree.Element)}
+        self.whole = _normalized_text(text_only)
+
+    def prune(self, container: etree._Element) -> bool:
+        """Prune from a container of the run with images what was not chosen; True when
+        it keeps chosen text.
+
+        A block whose text was chosen stays whole (with its images). A container (table,
+        row, cell, list, item, quote, div) is pruned child by child and removed when none
+        of its text was chosen, images and all: a gallery, a logo bar, a table of rates.
+        Any other block with text that was not chosen is removed; an image, or a block
+        holding only images, stays where the run put it, but not the loose text around it
+        (a print header's URL) unless that text was chosen too.
+        """
+        self._prune_loose_text(container)
+        kept = [self._keep(child) for child in list(container)]
+        return any(kept)
+
+    def _keep(self, block: etree._Element) -> bool:
+        text = _normalized_text(block)
+        if text and text in self.blocks:
             return True
-        _remove_keeping_tail(block)
-    elif text:
-        _remove_keeping_tail(block)
-    return False
+        if block.tag in _CONTAINERS:
+            if self.prune(block):
+                return True
+            _remove_keeping_tail(block)
+        elif text:
+            _remove_keeping_tail(block)
+        return False
+
+    def _prune_loose_text(self, container: etree._Element) -> None:
+        if not self._chosen_words(container.text):
+            container.text = None
+        for child in container:
+            if not self._chosen_words(child.tail):
+                child.tail = None
+
+    def _chosen_words(self, text: str | None) -> bool:
+        words = _SPACES.sub(" ", text or "").strip()
+        return not words or words in self.whole
 
 
 def _remove_keeping_tail(elem: etree._Element) -> None:
@@ -105,9 +128,7 @@ def _with_trafilatura(tree: html.HtmlElement, url: str) -> etree._Element | None
     if next(tree.iter("img"), None) is not None:
         with_images = _trafilatura_body(tree, url, images=True)
     if with_images is not None:
-        chosen = {_normalized_text(elem) for elem in text_only.iter(etree.Element)}
-        for block in list(with_images):
-            _keep_chosen_text(block, chosen)
+        _ChosenText(text_only).prune(with_images)
     if with_images is None or not _has_text(with_images):
         return to_html_element(text_only)
     return to_html_element(with_images)

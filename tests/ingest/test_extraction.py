@@ -231,3 +231,14 @@ def test_figure_found_by_readability_gets_its_caption_back() -> None:
     (figure,) = stored.iter("figure")
     assert [child.tag for child in figure] == ["img", "figcaption"]
     assert figure.findtext("figcaption") == "The greenhouse."
+
+
+def test_text_beside_a_kept_image_that_was_not_chosen_is_dropped() -> None:
+    print_header = (
+        '<div class="print-header"><img src="/img/print-logo.png" alt="print logo">'
+        f"<span>{PAGE_URL}</span></div>"
+    )
+    page = article_page("").replace("<article>", f"<article>{print_header}")
+    article = build_article(page.encode(), url=PAGE_URL)
+    assert PAGE_URL not in article.canonical_text
+    assert article.canonical_text.startswith("Garden notes\nThe community garden")
