@@ -128,3 +128,12 @@ def test_threads_get_what_one_thread_gets() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda page: build_article(page, url=PAGE_URL), pages * 2))
     assert together == alone * 2
+
+
+def test_xhtml_page_with_an_xml_declaration() -> None:
+    page = article_page("<p>Les élèves ont planté des tomates à la façon de leur grand-mère.</p>")
+    body = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n' + page).encode("latin-1")
+    article = build_article(body, url=PAGE_URL, content_type="application/xhtml+xml")
+    assert "Les élèves ont planté des tomates à la façon de leur grand-mère." in (
+        article.canonical_text
+    )
