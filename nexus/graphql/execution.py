@@ -25,7 +25,6 @@ from graphql import (
     execute,
     get_operation_ast,
     parse,
-    specified_rules,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -35,7 +34,12 @@ from strawberry.execution import optimized_is_awaitable
 from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.cost import CostShape, build_cost_shape
 from nexus.graphql.document_cache import DocumentCache, document_bytes
-from nexus.graphql.limits import QueryLimits, limit_error, limit_rules, variables_depth_exceeds
+from nexus.graphql.limits import (
+    QueryLimits,
+    limit_error,
+    validation_rules,
+    variables_depth_exceeds,
+)
 
 __all__ = ["GraphQLExecutor", "PreparedOperation", "RequestError"]
 
@@ -130,7 +134,7 @@ class GraphQLExecutor:
         self.schema = schema
         self.graphql_schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
-        self._rules = (*specified_rules, *limit_rules(self.limits))
+        self._rules = validation_rules(self.limits)
         self._documents: DocumentCache[str, _ValidDocument | _InvalidDocument] = DocumentCache(
             max_entries=cache_size, max_bytes=cache_bytes
         )

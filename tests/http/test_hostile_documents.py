@@ -12,19 +12,25 @@ from __future__ import annotations
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from types import FrameType
+from uuid import uuid4
 
 import pytest
+from graphql import parse, validate
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from nexus.app import create_app
 from nexus.config import Settings
 from nexus.db.engine import Database
+from nexus.graphql.limits import FIELD_MERGING_BUDGET, BoundedFieldMergingRule
+from nexus.graphql.schema import build_schema
 from tests.factories import create_media, default_library_id, put_media
 from tests.helpers import Api, lifespan
 from tests.identity import IdentityProvider
 
 LEVELS = 40
+OPERATIONS = Path(__file__).parents[2] / "schema" / "operations"
 # The answer takes milliseconds; 5 s of CPU is generous because the machine running the
 # tests is shared and slow, and still far from the 2^40 spreads of an exponential walk.
 CPU_BUDGET_SECONDS = 5.0
@@ -118,3 +124,38 @@ async def test_a_doubling_chain_of_fragments_through_a_query_is_answered_at_once
         "members": {"pageInfo": {"hasNextPage": False}},
         "media": {"edges": [{"node": {"title": "Chained"}}]},
     }
+
+
+# 280 copies of one field with a selection: each pair is compared down its selection, and
+# at graphql-core's own budget checking this 2,000-token document took 0.8 s of CPU.
+REPEATED_FIELDS = "{ viewer { " + "defaultLibrary { owner { uuid } } " * 280 + "} }"
+
+
+async def test_a_document_too_costly_to_check_for_field_merging_is_refused(api: Api) -> None:
+    with cpu_budget(CPU_BUDGET_SECONDS):
+        response = await api.http.post(
+            "/graphql",
+            json={"query": REPEATED_FIELDS},
+            headers={**api.headers(uuid4()), "accept": "application/graphql-response+json"},
+        )
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "E_INVALID_REQUEST",
+        "status": 400,
+        "fieldMerging": {"maximum": FIELD_MERGING_BUDGET},
+    }
+    assert "fields of the same name" in error["message"]
+
+
+def test_the_client_contract_stays_far_below_the_field_merging_budget() -> None:
+    spent: list[int] = []
+
+    class MeteredRule(BoundedFieldMergingRule):
+        def leave_document(self, *_args: object) -> None:
+            spent.append(FIELD_MERGING_BUDGET - self.rule_context.remaining_complexity_budget)
+
+    # Every operation the frontend runs, in one document.
+    operations = "\n".join(path.read_text() for path in sorted(OPERATIONS.glob("*.graphql")))
+    assert validate(build_schema()._schema, parse(operations), [MeteredRule]) == []
+    assert 0 < spent[0] < FIELD_MERGING_BUDGET / 20
