@@ -23,7 +23,7 @@ from readability import Document as ReadabilityDocument  # type: ignore[import-u
 from nexus.ingest.figures import restore_figures, take_figure_captions
 from nexus.ingest.list_numbering import read_list_numbering, restore_list_numbering
 from nexus.ingest.source_tree import drop_hidden, mark_preformatted, resolve_links
-from nexus.ingest.trafilatura_html import to_html_element
+from nexus.ingest.trafilatura_html import remove_keeping_tail, to_html_element
 
 __all__ = ["extract_main_content"]
 
@@ -84,9 +84,9 @@ class _ChosenText:
         if block.tag in _CONTAINERS:
             if self.prune(block):
                 return True
-            _remove_keeping_tail(block)
+            remove_keeping_tail(block)
         elif text:
-            _remove_keeping_tail(block)
+            remove_keeping_tail(block)
         return False
 
     def _prune_loose_text(self, container: etree._Element) -> None:
@@ -99,17 +99,6 @@ class _ChosenText:
     def _chosen_words(self, text: str | None) -> bool:
         words = _SPACES.sub(" ", text or "").strip()
         return not words or words in self.whole
-
-
-def _remove_keeping_tail(elem: etree._Element) -> None:
-    parent, previous = elem.getparent(), elem.getprevious()
-    if parent is None:
-        return
-    if elem.tail and previous is not None:
-        previous.tail = (previous.tail or "") + elem.tail
-    elif elem.tail:
-        parent.text = (parent.text or "") + elem.tail
-    parent.remove(elem)
 
 
 def _with_trafilatura(tree: html.HtmlElement, url: str) -> etree._Element | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-__all__ = ["to_html_element"]
+__all__ = ["remove_keeping_tail", "to_html_element"]
 
 # What trafilatura keeps under its HTML name; anything else becomes a <div>.
 _RENAMES = {
@@ -115,12 +115,28 @@ def _set_attributes(elem: etree._Element, tag: str, attributes: dict[str, str | 
             elem.set(name, value)
 
 
+def remove_keeping_tail(elem: etree._Element) -> None:
+    """Remove the element and what it holds; the text after it stays where it was."""
+    parent, previous = elem.getparent(), elem.getprevious()
+    if parent is None:
+        return
+    if elem.tail and previous is not None:
+        previous.tail = (previous.tail or "") + elem.tail
+    elif elem.tail:
+        parent.text = (parent.text or "") + elem.tail
+    parent.remove(elem)
+
+
 def to_html_element(body: etree._Element) -> etree._Element:
     """The extracted body as an HTML `<div>`, converted in place in document order (a parent
-    before its children; what a code block swallowed is detached and left alone)."""
+    before its children; what a code block swallowed is detached and left alone), without
+    the empty paragraphs trafilatura leaves where it took something out."""
     for elem in list(body.iterdescendants(etree.Element)):
         if elem.getparent() is not None:
             _convert(elem)
+    for paragraph in list(body.iter("p")):
+        if len(paragraph) == 0 and not (paragraph.text or "").strip():
+            remove_keeping_tail(paragraph)
     body.tag = "div"
     body.attrib.clear()
     return body

@@ -4,9 +4,10 @@ Each page goes through the whole pipeline, so what is checked is what would be s
 
 from __future__ import annotations
 
-from lxml import html
+from lxml import etree, html
 
 from nexus.ingest.pipeline import build_article
+from nexus.ingest.trafilatura_html import to_html_element
 from tests.ingest.pages import PAGE_URL, article_page
 
 
@@ -242,3 +243,9 @@ def test_text_beside_a_kept_image_that_was_not_chosen_is_dropped() -> None:
     article = build_article(page.encode(), url=PAGE_URL)
     assert PAGE_URL not in article.canonical_text
     assert article.canonical_text.startswith("Garden notes\nThe community garden")
+
+
+def test_empty_paragraphs_trafilatura_leaves_are_dropped() -> None:
+    extracted = etree.fromstring("<body><p>One.</p><p/>tail<p> </p><p>Two.</p></body>")
+    converted = to_html_element(extracted)
+    assert etree.tostring(converted, encoding="unicode") == "<div><p>One.</p>tail<p>Two.</p></div>"
