@@ -32,11 +32,13 @@ def parse_page(text: str) -> html.HtmlElement | None:
 
 def drop_hidden(tree: html.HtmlElement) -> None:
     """Remove what a browser would not show: `hidden`, `display:none`, `visibility:hidden`,
-    and `<template>` (inert until a script uses it). The tail text stays."""
+    and `<template>` (inert until a script uses it). The tail text stays. `<body>` stays
+    whatever it says: pages hide it until their scripts have run."""
     doomed = [
         elem
         for elem in tree.iter(etree.Element)
         if elem.getparent() is not None
+        and elem.tag != "body"
         and (
             elem.tag == "template"
             or elem.get("hidden") is not None

@@ -17,7 +17,11 @@ def _stored(body: str, **page: str) -> html.HtmlElement:
 
 
 def _text(body: str) -> str:
-    return build_article(article_page(body).encode(), url=PAGE_URL).canonical_text
+    return _text_of(article_page(body))
+
+
+def _text_of(page: str) -> str:
+    return build_article(page.encode(), url=PAGE_URL).canonical_text
 
 
 def test_ordered_list_stays_ordered_and_nested_list_stays_nested() -> None:
@@ -249,3 +253,8 @@ def test_empty_paragraphs_trafilatura_leaves_are_dropped() -> None:
     extracted = etree.fromstring("<body><p>One.</p><p/>tail<p> </p><p>Two.</p></body>")
     converted = to_html_element(extracted)
     assert etree.tostring(converted, encoding="unicode") == "<div><p>One.</p>tail<p>Two.</p></div>"
+
+
+def test_body_hidden_until_scripts_run_is_still_read() -> None:
+    page = article_page("").replace("<body>", '<body style="display: none">')
+    assert _text_of(page).startswith("Garden notes\nThe community garden")
