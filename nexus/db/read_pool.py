@@ -174,13 +174,15 @@ class ReadPool:
 
     async def _watch(self) -> None:
         """Cut off the checkouts past their deadline, looking a few times per deadline
-        (at most a second late)."""
-        while True:
+        (at most a second late); ends when no connection is in use, and the next checkout
+        starts another (no task outlives the pool's use)."""
+        while self._deadlines:
             await asyncio.sleep(min(1.0, self.deadline / 4))
             now = time.monotonic()
             for connection, deadline in list(self._deadlines.items()):
                 if deadline <= now and connection not in self._overdue:
                     self._cut_off(connection)
+        self._watchdog = None
 
     def _cut_off(self, connection: psycopg.AsyncConnection[Any]) -> None:
         self._overdue.add(connection)

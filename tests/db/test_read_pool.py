@@ -153,3 +153,27 @@ async def test_a_checkout_waiting_when_the_pool_closes_is_refused(database_url: 
     with pytest.raises(ReadPoolClosedError):
         await waiting
     assert pool.in_use == 0
+
+
+def watchdogs() -> list[asyncio.Task[Any]]:
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "ReadPool._watch"
+    ]
+
+
+async def test_no_watchdog_is_left_running_once_no_connection_is_in_use(
+    database_url: str,
+) -> None:
+    pool = ReadPool(libpq(database_url), size=1, deadline=0.2)
+    try:
+        async with pool.connection() as connection:
+            await backend_pid(connection)
+            assert len(watchdogs()) == 1
+        await asyncio.sleep(0.2)  # its next look finds nothing in use
+        assert watchdogs() == []
+        async with pool.connection() as connection:
+            assert len(watchdogs()) == 1  # the next checkout has one again
+    finally:
+        await pool.close()
