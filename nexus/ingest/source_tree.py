@@ -18,6 +18,7 @@ from trafilatura.utils import load_html
 __all__ = ["drop_hidden", "mark_preformatted", "parse_page", "resolve_links"]
 
 _ABSOLUTE = ("https://", "http://", "data:", "javascript:", "mailto:", "#")
+_MAYBE_HIDDEN = etree.XPath("//template | //*[@hidden] | //*[@style]")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 
 
@@ -36,7 +37,7 @@ def drop_hidden(tree: html.HtmlElement) -> None:
     whatever it says: pages hide it until their scripts have run."""
     doomed = [
         elem
-        for elem in tree.iter(etree.Element)
+        for elem in _MAYBE_HIDDEN(tree)
         if elem.getparent() is not None
         and elem.tag != "body"
         and (
