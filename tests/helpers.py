@@ -105,7 +105,7 @@ async def truncate_everything(engine: AsyncEngine) -> None:
         await connection.execute(
             text(
                 "TRUNCATE users, libraries, memberships, media, fragments, fragment_json,"
-                " library_media, procrastinate_jobs CASCADE"
+                " library_media, highlights, procrastinate_jobs CASCADE"
             )
         )
 

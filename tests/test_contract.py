@@ -30,25 +30,8 @@ from nexus.graphql.schema import build_schema as build_nexus_schema
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 
-# Highlights (issue "Highlights and notes") and subscriptions (issue "Realtime").
-PENDING = {
-    "HighlightColor",
-    "Highlight",
-    "HighlightConnection",
-    "HighlightEdge",
-    "Media.highlights",
-    "Fragment.highlights",
-    "CreateHighlightInput",
-    "CreateHighlightPayload",
-    "UpdateHighlightInput",
-    "UpdateHighlightPayload",
-    "DeleteHighlightInput",
-    "DeleteHighlightPayload",
-    "Mutation.createHighlight",
-    "Mutation.updateHighlight",
-    "Mutation.deleteHighlight",
-    "Subscription",
-}
+# Subscriptions (issue "Realtime").
+PENDING = {"Subscription"}
 
 
 _KINDS: dict[type, type] = {

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, ScalarSelect, Select, Table
 
 from nexus.db.columns import Columns
-from nexus.db.tables import fragments, libraries, media, memberships, users
+from nexus.db.tables import fragments, highlights, libraries, media, memberships, users
 from nexus.graphql import cursors
 from nexus.graphql.cursors import CursorKind
+from nexus.services import highlight_reads, user_directory
 from nexus.services import libraries as library_service
 from nexus.services import media as media_service
 from nexus.services import memberships as membership_service
-from nexus.services import user_directory
 from nexus.services.capabilities import capability_expressions
 from nexus.services.pagination import PagedList
 from nexus.services.visibility import ViewerId
@@ -99,13 +99,15 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """A page of a list whose parent is this row's `parent` column."""
+    """A page of a list whose parent is this row's `parent` column. The field's arguments
+    named in `choices` (beyond first/after) choose the list: `paged` takes them by name."""
 
     node_type: str
-    paged: Callable[[ViewerId], PagedList]
+    paged: Callable[..., PagedList]
     cursor: CursorKind
     parent: str = "id"
     edge_columns: dict[str, str] = field(default_factory=dict)
+    choices: tuple[str, ...] = ()
 
 
 FieldSpec = Column | Computed | Embedded | GlobalId | Link | Connection
@@ -116,6 +118,7 @@ LIBRARIES = Source(libraries, library_service.visible_libraries)
 MEDIA = Source(media, media_service.readable_media)
 FRAGMENTS = Source(fragments, media_service.readable_fragments)
 MEMBERSHIPS = Source(memberships, membership_service.visible_memberships)
+HIGHLIGHTS = Source(highlights, highlight_reads.visible_highlights)
 STORED_JSON = media_service.stored_fragment_json
 
 
@@ -173,6 +176,12 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
             "Fragment", lambda _viewer: media_service.FRAGMENTS_OF_MEDIA, cursors.FRAGMENTS
         ),
         "libraries": Connection("Library", library_service.libraries_holding, cursors.LIBRARIES),
+        "highlights": Connection(
+            "Highlight",
+            highlight_reads.highlights_of_media,
+            cursors.MEDIA_HIGHLIGHTS,
+            choices=("mine",),
+        ),
     },
     "ProcessingError": {
         "code": Column("processing_error_code"),
@@ -195,6 +204,29 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "canonicalText": Column("canonical_text", partial(STORED_JSON, "canonical_text")),
         "createdAt": Column("created_at"),
         "media": Link("Media", MEDIA, ("media_id",)),
+        "highlights": Connection(
+            "Highlight",
+            highlight_reads.highlights_of_fragment,
+            cursors.FRAGMENT_HIGHLIGHTS,
+            choices=("mine",),
+        ),
+    },
+    "Highlight": {
+        "id": GlobalId("Highlight"),
+        "uuid": Column("id"),
+        "fragment": Link("Fragment", FRAGMENTS, ("fragment_id",)),
+        "media": Link("Media", MEDIA, ("media_id",)),
+        "author": Link("User", USERS, ("author_user_id",)),
+        "isOwner": Computed(lambda viewer, row: row["author_user_id"] == viewer),
+        "startOffset": Column("start_offset"),
+        "endOffset": Column("end_offset"),
+        "exact": Column("exact"),
+        "prefix": Column("prefix"),
+        "suffix": Column("suffix"),
+        "color": Column("color"),
+        "note": Column("note"),
+        "createdAt": Column("created_at"),
+        "updatedAt": Column("updated_at"),
     },
 }
 
@@ -214,6 +246,7 @@ NODE_SOURCES: dict[str, Source] = {
     "Membership": MEMBERSHIPS,
     "Media": MEDIA,
     "Fragment": FRAGMENTS,
+    "Highlight": HIGHLIGHTS,
 }
 
 

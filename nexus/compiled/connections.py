@@ -144,10 +144,11 @@ class PlannerBase(ABC):
         self, spec: catalog.Connection, row: Row, field: CollectedField
     ) -> ColumnElement[Any]:
         definition, connection_type = self.object_field(field)
-        paged = spec.paged(self.viewer)
         parent = row.c[spec.parent]
         node = field.nodes[0]
         arguments = get_argument_values(definition, node, self.variables)
+        # A choice given by a variable is part of the plan's shape (plans.py).
+        paged = spec.paged(self.viewer, **{name: arguments.get(name) for name in spec.choices})
         has_cursor = isinstance(arguments.get("after"), str)
         first_name: str | None = self.name("first")
         limit_name: str | None = self.name("limit")

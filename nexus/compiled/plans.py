@@ -2,10 +2,11 @@
 
 The key is a hash of the document text and the operation name. Within it, a plan also
 depends on the few variables that change the statement's shape rather than its
-parameters: the booleans of `@skip`/`@include` and whether each `after` variable holds a
-cursor (the cursor's condition is left out of the statement when there is none, so
-PostgreSQL never plans an `$1 IS NULL OR …` it cannot use an index for). An operation the
-compiler cannot plan is remembered as such, so it costs nothing the next time.
+parameters: the booleans of `@skip`/`@include`, the values of `mine` (which list a
+connection reads), and whether each `after` variable holds a cursor (the cursor's
+condition is left out of the statement when there is none, so PostgreSQL never plans an
+`$1 IS NULL OR …` it cannot use an index for). An operation the compiler cannot plan is
+remembered as such, so it costs nothing the next time.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class _ShapeVariables(Visitor):
         super().__init__()
         self.flags: set[str] = set()
         self.cursors: set[str] = set()
+        self.choices: set[str] = set()
 
     def enter_directive(self, node: DirectiveNode, *_args: object) -> None:
         if node.name.value in ("skip", "include"):
@@ -61,6 +63,8 @@ class _ShapeVariables(Visitor):
     def enter_argument(self, node: ArgumentNode, *_args: object) -> None:
         if node.name.value == "after" and isinstance(node.value, VariableNode):
             self.cursors.add(node.value.name.value)
+        if node.name.value == "mine" and isinstance(node.value, VariableNode):
+            self.choices.add(node.value.name.value)
 
 
 @dataclass(slots=True)
@@ -70,6 +74,7 @@ class _Family:
     flags: tuple[str, ...]
     cursors: tuple[str, ...]
     fragments: dict[str, FragmentDefinitionNode]
+    choices: tuple[str, ...] = ()
     plans: OrderedDict[tuple[object, ...], Plan | Unplannable] = field(default_factory=OrderedDict)
     # About the bytes it holds: its document (its nodes keep the whole AST), its plans.
     size: int = 0
@@ -78,6 +83,7 @@ class _Family:
         return (
             *(values.get(name) for name in self.flags),
             *(isinstance(values.get(name), str) for name in self.cursors),
+            *(values.get(name) is not False for name in self.choices),
         )
 
 
@@ -131,7 +137,12 @@ class PlanCache:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        return _Family(tuple(sorted(found.flags)), tuple(sorted(found.cursors)), fragments)
+        return _Family(
+            tuple(sorted(found.flags)),
+            tuple(sorted(found.cursors)),
+            fragments,
+            tuple(sorted(found.choices)),
+        )
 
     def _plan(
         self,

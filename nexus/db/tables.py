@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSON, UUID
 __all__ = [
     "fragment_json",
     "fragments",
+    "highlights",
     "libraries",
     "library_media",
     "media",
@@ -161,4 +162,37 @@ fragment_json = Table(
     ),
     Column("canonical_text", JSON, nullable=False),
     Column("html_sanitized", JSON, nullable=False),
+)
+
+# Migration 0005: highlights. The range's end is checked against the fragment's text by a
+# trigger there; statements here need only the columns.
+highlights = Table(
+    "highlights",
+    metadata,
+    _uuid_pk(),
+    Column(
+        "fragment_id",
+        UUID(as_uuid=True),
+        ForeignKey("fragments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "author_user_id",
+        UUID(as_uuid=True),
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("color", Text, nullable=False, server_default=text("'yellow'")),
+    Column("note", Text),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    UniqueConstraint(
+        "fragment_id",
+        "author_user_id",
+        "start_offset",
+        "end_offset",
+        name="uq_highlights_author_range",
+    ),
 )

@@ -20,8 +20,10 @@ from nexus.errors import ErrorCode, NexusError
 
 __all__ = [
     "FRAGMENTS",
+    "FRAGMENT_HIGHLIGHTS",
     "LIBRARIES",
     "LIBRARY_MEDIA",
+    "MEDIA_HIGHLIGHTS",
     "MEMBERS",
     "CursorKind",
     "encode_timestamp",
@@ -80,3 +82,7 @@ LIBRARY_MEDIA = CursorKind("library_media", (_timestamp, UUID))
 MEMBERS = CursorKind("members", (_timestamp, UUID))
 # Media.fragments: idx asc.
 FRAGMENTS = CursorKind("fragments", (_int4,))
+# Fragment.highlights: start offset, end offset, created_at, id, all asc.
+FRAGMENT_HIGHLIGHTS = CursorKind("fragment_highlights", (_int4, _int4, _timestamp, UUID))
+# Media.highlights: fragment idx, then as Fragment.highlights.
+MEDIA_HIGHLIGHTS = CursorKind("media_highlights", (_int4, _int4, _int4, _timestamp, UUID))

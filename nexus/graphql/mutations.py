@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from nexus.graphql.context import Context
 from nexus.graphql.global_ids import decode_global_id, encode_global_id
+from nexus.graphql.highlight_mutations import HighlightMutations
 from nexus.graphql.inputs import (
     AddLibraryMemberInput,
     AddMediaFromUrlInput,
@@ -66,7 +67,7 @@ async def _transaction(context: Context) -> AsyncIterator[AsyncSession]:
 
 
 @strawberry.type(description="Every change. Each runs in one transaction: all of it or nothing.")
-class Mutation:
+class Mutation(HighlightMutations):
     @strawberry.mutation(
         description=(
             "Create a library owned by the viewer, who becomes its admin. Errors: E_NAME_INVALID."

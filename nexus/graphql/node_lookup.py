@@ -1,9 +1,9 @@
 """Refetching objects by global id (`node`, `nodes`), masked by what the viewer may see.
 
 An object the viewer may not see is answered exactly like one that does not exist:
-E_LIBRARY_NOT_FOUND for a Library, E_MEDIA_NOT_FOUND for a Media, E_NOT_FOUND for a
-User, Membership or Fragment. A malformed id, or one naming another type, is
-E_INVALID_REQUEST, before any SQL.
+E_LIBRARY_NOT_FOUND for a Library, E_MEDIA_NOT_FOUND for a Media, E_HIGHLIGHT_NOT_FOUND
+for a Highlight, E_NOT_FOUND for a User, Membership or Fragment. A malformed id, or one
+naming another type, is E_INVALID_REQUEST, before any SQL.
 """
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
 from nexus.graphql.global_ids import decode_node_id
 from nexus.graphql.loaders import loader
+from nexus.graphql.loaders.highlights import HighlightByIdLoader
 from nexus.graphql.loaders.libraries import LibraryByIdLoader
 from nexus.graphql.loaders.media import FragmentByIdLoader, MediaByIdLoader
 from nexus.graphql.loaders.memberships import MembershipByIdLoader
 from nexus.graphql.loaders.users import VisibleUserByIdLoader
 from nexus.graphql.types.fragment import Fragment
+from nexus.graphql.types.highlight import Highlight
 from nexus.graphql.types.library import Library
 from nexus.graphql.types.media import Media
 from nexus.graphql.types.membership import Membership
 from nexus.graphql.types.node import Node
 from nexus.graphql.types.user import User
+from nexus.services.highlights import highlight_not_found
 from nexus.services.library_access import library_not_found
 from nexus.services.media import media_not_found
 
@@ -83,6 +86,12 @@ _NODE_TYPES: dict[str, _NodeType] = {
         lambda ctx, ids: loader(ctx, FragmentByIdLoader).load(ids[0]),
         Fragment.from_row,
         _not_found("Fragment"),
+    ),
+    "Highlight": _NodeType(
+        1,
+        lambda ctx, ids: loader(ctx, HighlightByIdLoader).load(ids[0]),
+        Highlight.from_row,
+        highlight_not_found,
     ),
 }
 

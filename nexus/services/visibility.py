@@ -6,7 +6,9 @@ from here, so a rule cannot drift between two copies:
 - a library exists for a viewer iff the viewer is a member of it;
 - a media item is readable iff it is in at least one library the viewer is a member of
   (fragments follow their media);
-- a user is visible to the viewer iff it is the viewer or shares a library with them.
+- a user is visible to the viewer iff it is the viewer or shares a library with them;
+- a highlight is visible to its author while they can read its media, and to another
+  viewer while both are members of one library that holds the media.
 
 Every function takes the viewer id as a bound value (or expression) and the column of the
 outer statement it constrains, and returns a boolean SQL expression or a subquery. Tables
@@ -38,6 +40,7 @@ __all__ = [
     "VIEWER",
     "ViewerId",
     "can_read_media",
+    "can_see_highlight",
     "can_see_user",
     "is_admin",
     "is_member",
@@ -140,3 +143,36 @@ def can_see_user(viewer_id: ViewerId, user_id: ColumnElement[UUID]) -> ColumnEle
         .correlate_except(theirs, mine)
     )
     return or_(user_id == viewer_id, shares_a_library)
+
+
+def can_see_highlight(
+    viewer_id: ViewerId,
+    author_id: ColumnElement[UUID],
+    media_id: ColumnElement[UUID],
+    *,
+    media_readable: bool = False,
+) -> ColumnElement[bool]:
+    """The viewer wrote the highlight and can read its media, or the viewer and its
+    author are both members of one library that holds the media.
+
+    `media_readable`: the caller already knows the viewer can read the media (a list
+    under a fragment or media item the viewer reads), so the author's branch is the
+    author test alone. The shared branch starts from the viewer's memberships, like
+    `can_read_media`, and probes the author's membership and the library's media by key.
+    """
+    own = author_id == viewer_id
+    if not media_readable:
+        own = and_(own, can_read_media(viewer_id, media_id))
+    mine, theirs, held = memberships.alias(), memberships.alias(), library_media.alias()
+    shared = (
+        exists()
+        .where(
+            mine.c.user_id == viewer_id,
+            theirs.c.library_id == mine.c.library_id,
+            theirs.c.user_id == author_id,
+            held.c.library_id == mine.c.library_id,
+            held.c.media_id == media_id,
+        )
+        .correlate_except(mine, theirs, held)
+    )
+    return or_(own, shared)

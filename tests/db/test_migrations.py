@@ -22,6 +22,8 @@ OUR_TABLES = {
     "procrastinate_events",
     "procrastinate_periodic_defers",
     "procrastinate_workers",
+    # 0005
+    "highlights",
 }
 
 

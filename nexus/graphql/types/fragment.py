@@ -13,8 +13,11 @@ from nexus.db.engine import Record
 from nexus.graphql import cursors
 from nexus.graphql.context import Context
 from nexus.graphql.global_ids import encode_global_id
+from nexus.graphql.highlight_inputs import Mine
 from nexus.graphql.loaders import loader
 from nexus.graphql.loaders.media import MediaByIdLoader
+from nexus.graphql.pagination import After, First
+from nexus.graphql.types import highlight as highlight_types
 from nexus.graphql.types import media as media_types
 from nexus.graphql.types.node import Node
 from nexus.graphql.types.page_info import PageInfo, page_info
@@ -22,6 +25,7 @@ from nexus.services.media import media_not_found
 from nexus.services.pagination import Page
 
 if TYPE_CHECKING:
+    from nexus.graphql.types.highlight import HighlightConnection
     from nexus.graphql.types.media import Media
 
 __all__ = ["LONG_TEXTS", "Fragment", "FragmentConnection", "FragmentEdge", "fragment_connection"]
@@ -73,6 +77,21 @@ class Fragment(Node):
         if row is None:
             raise media_not_found()
         return media_types.Media.from_row(row)
+
+    @strawberry.field(
+        description=(
+            "Highlights on this fragment ordered by startOffset, endOffset, createdAt, id "
+            "(all asc); mine: only the viewer's. Page size 0 to 200, default 100."
+        )
+    )
+    async def highlights(
+        self,
+        info: Info[Context, None],
+        first: First = 100,
+        after: After = strawberry.UNSET,
+        mine: Mine = True,
+    ) -> Annotated[HighlightConnection, strawberry.lazy("nexus.graphql.types.highlight")]:
+        return await highlight_types.fragment_highlights(info, self.uuid, first, after, mine)
 
 
 @strawberry.type(description="A fragment in a list of a media item's fragments.")

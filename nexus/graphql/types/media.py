@@ -14,12 +14,14 @@ from nexus.graphql import cursors
 from nexus.graphql.context import Context
 from nexus.graphql.enums import MediaKind, ProcessingStatus
 from nexus.graphql.global_ids import encode_global_id
+from nexus.graphql.highlight_inputs import Mine
 from nexus.graphql.loaders import loader
 from nexus.graphql.loaders.libraries import LibraryPageByMediaLoader
 from nexus.graphql.loaders.media import CapabilitiesByMediaLoader, FragmentPageByMediaLoader
 from nexus.graphql.loaders.users import VisibleUserByIdLoader
 from nexus.graphql.pagination import After, First, page_request
 from nexus.graphql.types import fragment as fragment_types
+from nexus.graphql.types import highlight as highlight_types
 from nexus.graphql.types import library as library_types
 from nexus.graphql.types.node import Node
 from nexus.graphql.types.page_info import PageInfo, page_info
@@ -30,6 +32,7 @@ from nexus.services.pagination import Page
 
 if TYPE_CHECKING:
     from nexus.graphql.types.fragment import FragmentConnection
+    from nexus.graphql.types.highlight import HighlightConnection
     from nexus.graphql.types.library import LibraryConnection
 
 __all__ = ["LibraryMediaConnection", "LibraryMediaEdge", "Media", "library_media_connection"]
@@ -159,6 +162,22 @@ class Media(Node):
         request = page_request(info, first, after, cursors.LIBRARIES)
         page = await loader(info.context, LibraryPageByMediaLoader).load((self.uuid, request))
         return library_types.library_connection(page)
+
+    @strawberry.field(
+        description=(
+            "Highlights on this media item ordered by fragment idx, startOffset, endOffset, "
+            "createdAt, id (all asc); mine: only the viewer's. Page size 0 to 200, default "
+            "100."
+        )
+    )
+    async def highlights(
+        self,
+        info: Info[Context, None],
+        first: First = 100,
+        after: After = strawberry.UNSET,
+        mine: Mine = True,
+    ) -> Annotated[HighlightConnection, strawberry.lazy("nexus.graphql.types.highlight")]:
+        return await highlight_types.media_highlights(info, self.uuid, first, after, mine)
 
 
 @strawberry.type(description="A media item in a library's list of media.")
