@@ -19,6 +19,7 @@ from copy import deepcopy
 import trafilatura
 from lxml import etree, html
 from readability import Document as ReadabilityDocument  # type: ignore[import-untyped]
+from readability.readability import Unparseable  # type: ignore[import-untyped]
 
 from nexus.ingest.figures import restore_figures, take_figure_captions
 from nexus.ingest.list_numbering import read_list_numbering, restore_list_numbering
@@ -124,11 +125,20 @@ def _with_trafilatura(tree: html.HtmlElement, url: str) -> etree._Element | None
 
 
 def _with_readability(tree: html.HtmlElement, url: str) -> etree._Element | None:
-    summary = ReadabilityDocument(deepcopy(tree), url=url).summary(html_partial=True)
+    try:
+        summary = ReadabilityDocument(deepcopy(tree), url=url).summary(html_partial=True)
+    except Unparseable:  # readability-lxml's wrapper of whatever went wrong inside it
+        return None
     if not isinstance(summary, str) or not summary.strip():
         return None
-    body = html.fragment_fromstring(summary, create_parent="div")
-    return body if _has_text(body) else None
+    # The summary is a <body>, or the whole page when it found no body (a frameset, a
+    # head alone): only a body's content is an article.
+    body = html.document_fromstring(summary).find("body")
+    if body is None or not _has_text(body):
+        return None
+    body.tag = "div"
+    body.attrib.clear()
+    return body
 
 
 def _has_text(body: etree._Element) -> bool:

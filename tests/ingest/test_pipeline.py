@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nexus.errors import ErrorCode
 from nexus.ingest.article import Article
@@ -105,6 +107,8 @@ def test_content_type_charset_decodes_the_body() -> None:
         b"<html><head><title>Empty</title></head><body></body></html>",
         b"<html><body><script>document.write('hello')</script></body></html>",
         b"\x00\x01\x02\x03",
+        b"<html><head><title>Only a title here</title></head></html>",
+        b"<html><frameset><frame src=a.html></frameset></html>",
     ],
 )
 def test_page_without_an_article_is_ingest_failed(body: bytes) -> None:
@@ -137,3 +141,64 @@ def test_xhtml_page_with_an_xml_declaration() -> None:
     assert "Les élèves ont planté des tomates à la façon de leur grand-mère." in (
         article.canonical_text
     )
+
+
+_MARKUP = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "</p>",
+            "<div>",
+            "</div>",
+            "<pre>",
+            "<ol start=x>",
+            "<li>",
+            "<figure>",
+            "<figcaption>",
+            "<img src=a.png>",
+            "<a href=../x>",
+            "</a>",
+            "<br>",
+            "<!--",
+            "-->",
+            "<table><tr><td>",
+            "<script>",
+            "</script>",
+            "<html>",
+            "<body hidden>",
+            "<base href=:>",
+            "<?xml encoding='utf-16'?>",
+            "\u0301",
+            "e",
+            "Word and more words. ",
+            "\n",
+            " ",
+        ]
+    ),
+    max_size=60,
+).map("".join)
+
+
+def _article_or_refusal(body: bytes, content_type: str | None = None) -> Article | IngestError:
+    try:
+        return build_article(body, url=PAGE_URL, content_type=content_type)
+    except IngestError as error:
+        return error
+
+
+@settings(max_examples=150, deadline=None)
+@given(page=_MARKUP)
+def test_any_markup_gives_an_article_or_ingest_failed(page: str) -> None:
+    result = _article_or_refusal(page.encode())
+    if isinstance(result, IngestError):
+        assert result.code is ErrorCode.E_INGEST_FAILED
+    else:
+        assert result.canonical_text == canonical_text(result.html_sanitized)
+        assert result.canonical_text.strip() == result.canonical_text != ""
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.binary(max_size=300), content_type=st.sampled_from([None, "text/html; charset=x"]))
+def test_any_bytes_give_an_article_or_ingest_failed(body: bytes, content_type: str | None) -> None:
+    result = _article_or_refusal(body, content_type)
+    assert isinstance(result, Article) or result.code is ErrorCode.E_INGEST_FAILED
