@@ -25,10 +25,17 @@ _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hi
 def parse_page(text: str) -> html.HtmlElement | None:
     """The page as an lxml HTML tree, parsed as trafilatura parses it (comments dropped,
     their tail text kept: trafilatura loses the text after a comment in a tree given to it
-    with comments), or None when it is not an HTML document."""
+    with comments), rooted at `<html>`, or None when it is not an HTML document."""
     if not text.strip():
         return None
-    return load_html(text)
+    tree = load_html(text)
+    if tree is None or tree.tag == "html":
+        return tree
+    # A fragment (lxml's root is then the first element, an <svg> say) is put in a
+    # document: the metadata and extraction steps remove elements and expect a parent.
+    document = html.Element("html")
+    etree.SubElement(document, "body").append(tree)
+    return document
 
 
 def drop_hidden(tree: html.HtmlElement) -> None:
