@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     nexus_field_suggestions: bool | None = None
     # Query operations answered by one compiled SQL statement (false: the resolver path).
     nexus_compiled_reads: bool = True
+    # Subscriptions over WebSocket (reading.md, Realtime): operations per connection, the
+    # wait for connection_init, the idle ping, and the messages queued for a client that
+    # does not read (then it is disconnected rather than buffered for).
+    nexus_ws_max_operations: int = Field(default=50, ge=1)
+    nexus_ws_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    nexus_ws_ping_seconds: float = Field(default=15.0, gt=0)
+    nexus_ws_max_queued_messages: int = Field(default=256, ge=1)
     # Saving by URL (reading.md, Saving and Fetching).
     nexus_ingest_max_active: int = Field(default=20, ge=1)
     # host:port pairs the fetcher may reach although their addresses are not public

@@ -20,15 +20,17 @@ from nexus.app.graphql_http import GraphQLEndpoint
 from nexus.app.health import health, ready
 from nexus.app.persisted_queries import PersistedQueries, persisted_query_store
 from nexus.app.request_log import RequestLogMiddleware, answer_internal_error
+from nexus.app.websocket import GraphQLWebSocket, WebSocketLimits
 from nexus.auth.setup import build_auth
 from nexus.compiled import CompiledReads
 from nexus.config import Settings, SettingsError, load_settings
-from nexus.services.saving_policy import SavingPolicy
 from nexus.db.engine import Database, create_engine
 from nexus.graphql.execution import GraphQLExecutor
 from nexus.graphql.limits import QueryLimits
 from nexus.graphql.schema import build_schema
 from nexus.logging_setup import configure_logging
+from nexus.realtime import Fanout, MediaEventListener
+from nexus.services.saving_policy import SavingPolicy
 from nexus.services.users import EnsuredUsers
 
 __all__ = ["create_app"]
@@ -91,6 +93,24 @@ def create_app(
         compiled=compiled,
         saving=SavingPolicy.from_settings(settings),
     )
+    fanout = Fanout(database)
+    listener = MediaEventListener(
+        database.read_pool.conninfo, on_event=fanout.publish, on_reconnect=fanout.resynchronize
+    )
+    websocket = GraphQLWebSocket(
+        executor=executor,
+        database=database,
+        authenticator=auth.authenticator,
+        ensure_viewer=ensured_users,
+        fanout=fanout,
+        saving=endpoint.saving,
+        limits=WebSocketLimits(
+            max_operations=settings.nexus_ws_max_operations,
+            init_timeout_seconds=settings.nexus_ws_init_timeout_seconds,
+            ping_seconds=settings.nexus_ws_ping_seconds,
+            max_queued_messages=settings.nexus_ws_max_queued_messages,
+        ),
+    )
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/health", health, methods=["GET"]),
@@ -109,9 +129,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         keys.start_refreshing()
+        fanout.start()
+        listener.start()
         try:
             yield
         finally:
+            await websocket.going_away()
+            await listener.aclose()
+            await fanout.aclose()
             if compiled is not None:
                 logger.info("%s", compiled.stats())
             await keys.aclose()
@@ -125,15 +150,18 @@ def create_app(
     starlette.state.settings = settings
     starlette.state.ensured_users = ensured_users
     starlette.state.compiled_reads = compiled
-    return RequestLogMiddleware(_GraphQLFirst(endpoint, starlette))
+    starlette.state.media_events = listener
+    return RequestLogMiddleware(_GraphQLFirst(endpoint, websocket, starlette))
 
 
 class _GraphQLFirst:
-    """GET and POST /graphql go straight to the endpoint; everything else (other methods
-    and paths, the lifespan) to Starlette. `state` is Starlette's."""
+    """GET and POST /graphql go straight to the endpoint, WebSockets at /graphql to theirs;
+    everything else (other methods and paths, the lifespan) to Starlette. `state` is
+    Starlette's."""
 
-    def __init__(self, graphql: ASGIApp, starlette: Starlette) -> None:
+    def __init__(self, graphql: ASGIApp, websocket: ASGIApp, starlette: Starlette) -> None:
         self.graphql = graphql
+        self.websocket = websocket
         self.starlette = starlette
         self.state = starlette.state
 
@@ -141,6 +169,8 @@ class _GraphQLFirst:
         graphql = scope["type"] == "http" and scope["path"] == "/graphql"
         if graphql and scope["method"] in ("GET", "POST"):
             await self.graphql(scope, receive, send)
+        elif scope["type"] == "websocket" and scope["path"] == "/graphql":
+            await self.websocket(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)
 

@@ -171,9 +171,11 @@ class GraphQLExecutor:
             raise cached.request_error()
         return cached
 
-    def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
+    def prepare(
+        self, query: str, operation_name: str | None, *, subscriptions: bool = False
+    ) -> PreparedOperation:
         """Parse, validate, check the document's limits and select the operation, or
-        raise `RequestError`."""
+        raise `RequestError`. Subscriptions only where they are served (WebSocket)."""
         valid = self._document(query)
         document = valid.document
         operation = get_operation_ast(document, operation_name)
@@ -184,8 +186,8 @@ class GraphQLExecutor:
                 else "Must provide operation name if query contains multiple operations."
             )
             raise RequestError([GraphQLError(message)])
-        if operation.operation is OperationType.SUBSCRIPTION:
-            raise RequestError([GraphQLError("Subscriptions are not supported.")])
+        if operation.operation is OperationType.SUBSCRIPTION and not subscriptions:
+            raise RequestError([GraphQLError("Subscriptions are served over WebSocket.")])
         key = operation.name.value if operation.name else None
         cost = valid.costs.get(key)
         if cost is None:
@@ -218,13 +220,20 @@ class GraphQLExecutor:
         return requested
 
     async def execute(
-        self, prepared: PreparedOperation, variables: dict[str, Any], context: object
+        self,
+        prepared: PreparedOperation,
+        variables: dict[str, Any],
+        context: object,
+        *,
+        root_value: object = None,
     ) -> ExecutionResult:
-        """Run the operation; past the operation time limit it is cancelled and answers
-        `data: null` with one E_TIMEOUT error."""
+        """Run the operation (a subscription's: on one event, its `root_value`); past the
+        operation time limit it is cancelled and answers `data: null` with one E_TIMEOUT
+        error."""
         result = execute(
             self.graphql_schema,
             prepared.document,
+            root_value=root_value,
             context_value=context,
             variable_values=variables,
             operation_name=prepared.operation_name,

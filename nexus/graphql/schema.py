@@ -10,6 +10,7 @@ from nexus.graphql.direct_resolvers import call_resolvers_directly
 from nexus.graphql.enums import ErrorCode
 from nexus.graphql.mutations import Mutation
 from nexus.graphql.queries import Query
+from nexus.graphql.subscriptions import Subscription
 
 __all__ = ["build_schema", "export_sdl"]
 
@@ -18,6 +19,7 @@ def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[ErrorCode],
         execution_context_class=DirectExecutionContext,
     )

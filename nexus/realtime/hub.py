@@ -1,0 +1,186 @@
+"""Fan-out of media events to this process's subscribers.
+
+One task takes events, subscriptions and re-reads in the order they came, so what a
+subscriber is sent is always read after what it was sent before: no state older than
+one already sent. For each event it runs one statement (the media's status and which of
+the watching viewers can read it: visibility is checked when the event is sent), then
+resolves the event once per distinct (selection, viewer) and hands the result to every
+subscriber of that group. A subscriber whose viewer can no longer read the media it
+watches is told so; a subscriber of everything a viewer can read simply hears nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from nexus.db.engine import Database
+from nexus.realtime.events import MERGED, MediaEvent
+from nexus.services.media_watch import get_media_readers, get_media_statuses
+
+__all__ = ["Fanout", "Subscriber"]
+
+logger = logging.getLogger("nexus.realtime")
+
+
+class Subscriber(Protocol):
+    """One subscription. `selection` is whatever makes two subscribers of one viewer
+    see the same thing (the app's document and variables): they share resolutions."""
+
+    @property
+    def viewer_id(self) -> UUID: ...
+
+    @property
+    def selection(self) -> Hashable: ...
+
+    async def resolve(self, media_id: UUID) -> object:
+        """The media's state as this subscriber's group sees it (shared by the group)."""
+        ...
+
+    def receive(self, resolved: object, status: str | None, *, final: bool) -> None:
+        """A state to send; `final` after a merge: the surviving media is the last one."""
+        ...
+
+    def lose_access(self) -> None:
+        """The viewer can no longer read the watched media (or it is gone)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Join:
+    subscriber: Subscriber
+    media_id: UUID
+
+
+class _Resynchronize:
+    """Re-read every watched media: the listener was away and may have missed events."""
+
+
+class Fanout:
+    """Subscribers by watched media, and the task that delivers events to them."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._watchers: dict[UUID, set[Subscriber]] = defaultdict(set)
+        self._watching: dict[Subscriber, UUID] = {}
+        self._everything: set[Subscriber] = set()
+        # The status each watched media had when last delivered: a re-read sends only
+        # what changed meanwhile.
+        self._status: dict[UUID, str | None] = {}
+        self._inbox: asyncio.Queue[MediaEvent | _Join | _Resynchronize] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="nexus-realtime-fanout")
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._watching) + len(self._everything)
+
+    def publish(self, event: MediaEvent) -> None:
+        self._inbox.put_nowait(event)
+
+    def resynchronize(self) -> None:
+        self._inbox.put_nowait(_Resynchronize())
+
+    def watch(self, subscriber: Subscriber, media_id: UUID) -> None:
+        """Deliver the media's state now, then after each change. Registered at once, so
+        no change committed after the first read is missed."""
+        self._watching[subscriber] = media_id
+        self._watchers[media_id].add(subscriber)
+        self._inbox.put_nowait(_Join(subscriber, media_id))
+
+    def watch_everything(self, subscriber: Subscriber) -> None:
+        """Deliver every change of any media the viewer can read, from now on."""
+        self._everything.add(subscriber)
+
+    def leave(self, subscriber: Subscriber) -> None:
+        self._everything.discard(subscriber)
+        media_id = self._watching.pop(subscriber, None)
+        if media_id is not None:
+            watchers = self._watchers[media_id]
+            watchers.discard(subscriber)
+            if not watchers:
+                del self._watchers[media_id]
+                self._status.pop(media_id, None)
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._inbox.get()
+            try:
+                if isinstance(item, MediaEvent):
+                    await self._on_event(item)
+                elif isinstance(item, _Join):
+                    if self._watching.get(item.subscriber) == item.media_id:
+                        await self._deliver(item.media_id, [item.subscriber])
+                else:
+                    await self._resynchronize()
+            except Exception:
+                # A database that went away: the listener reconnects, and the re-read
+                # after it delivers what this item would have.
+                logger.exception("media event fan-out failed for %r", item)
+
+    async def _on_event(self, event: MediaEvent) -> None:
+        if event.status == MERGED and event.merged_into is not None:
+            moved = self._watchers.pop(event.media_id, set())
+            self._status.pop(event.media_id, None)
+            for subscriber in moved:
+                self._watching[subscriber] = event.merged_into
+                self._watchers[event.merged_into].add(subscriber)
+            if moved:
+                await self._deliver(event.merged_into, list(moved), final=True)
+            # Subscribers of everything hear of the survivor by its own event.
+            return
+        watchers = [*self._watchers.get(event.media_id, ()), *self._everything]
+        if watchers:
+            await self._deliver(event.media_id, watchers)
+
+    async def _resynchronize(self) -> None:
+        if not self._watchers:
+            return
+        async with self.database.driver_connection() as connection:
+            statuses = await get_media_statuses(
+                connection=connection, media_ids=list(self._watchers)
+            )
+        for media_id in list(self._watchers):
+            if statuses.get(media_id) != self._status.get(media_id):
+                await self._deliver(media_id, list(self._watchers.get(media_id, ())))
+
+    async def _deliver(
+        self, media_id: UUID, subscribers: list[Subscriber], *, final: bool = False
+    ) -> None:
+        viewers = list({subscriber.viewer_id for subscriber in subscribers})
+        async with self.database.driver_connection() as connection:
+            found = await get_media_readers(
+                connection=connection, media_id=media_id, viewer_ids=viewers
+            )
+        if media_id in self._watchers:
+            self._status[media_id] = found.status
+        groups: dict[tuple[Hashable, UUID], list[Subscriber]] = defaultdict(list)
+        for subscriber in subscribers:
+            if subscriber.viewer_id in found.readers:
+                groups[subscriber.selection, subscriber.viewer_id].append(subscriber)
+            elif subscriber in self._watching:
+                subscriber.lose_access()
+
+        async def resolve(group: list[Subscriber]) -> None:
+            resolved = await group[0].resolve(media_id)
+            for subscriber in group:
+                # One that left while the group was resolved hears nothing more.
+                if subscriber in self._watching or subscriber in self._everything:
+                    subscriber.receive(resolved, found.status, final=final)
+
+        await asyncio.gather(*(resolve(group) for group in groups.values()))
