@@ -72,6 +72,14 @@ async def readable_text(
     return media_id, fragment_ids
 
 
+async def fragment_ids(connection: AsyncConnection, media_id: UUID) -> list[UUID]:
+    """The media's fragment ids by idx."""
+    rows = await connection.execute(
+        text("SELECT id FROM fragments WHERE media_id = :m ORDER BY idx"), {"m": media_id}
+    )
+    return list(rows.scalars())
+
+
 async def create(
     api: Api,
     user: UUID,
@@ -85,7 +93,9 @@ async def create(
     return await api.gql(CREATE, {"input": {**given, **fields}}, user=user)
 
 
-async def created(api: Api, user: UUID, fragment_id: UUID | str, start: int, end: int, **fields: Any) -> dict[str, Any]:
+async def created(
+    api: Api, user: UUID, fragment_id: UUID | str, start: int, end: int, **fields: Any
+) -> dict[str, Any]:
     """The new highlight (the create must succeed)."""
     body = await create(api, user, fragment_id, start, end, **fields)
     assert "errors" not in body, body
@@ -101,9 +111,7 @@ async def delete(api: Api, user: UUID, highlight_id: str) -> dict[str, Any]:
     return await api.gql(DELETE, {"input": {"highlightId": highlight_id}}, user=user)
 
 
-async def of_media(
-    api: Api, user: UUID, media_id: UUID | str, **variables: Any
-) -> dict[str, Any]:
+async def of_media(api: Api, user: UUID, media_id: UUID | str, **variables: Any) -> dict[str, Any]:
     """Media.highlights as the user sees it (the request must succeed)."""
     data = await api.data(OF_MEDIA, {"id": media_gid(media_id), **variables}, user=user)
     page: dict[str, Any] = data["media"]["highlights"]
