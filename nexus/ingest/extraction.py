@@ -26,10 +26,13 @@ from nexus.ingest.list_numbering import read_list_numbering, restore_list_number
 from nexus.ingest.source_tree import drop_hidden, mark_preformatted, resolve_links
 from nexus.ingest.trafilatura_html import remove_keeping_tail, to_html_element
 
-__all__ = ["extract_main_content"]
+__all__ = ["extract_main_content", "place_images"]
 
 _SPACES = re.compile(r"\s+")
 # trafilatura's structural elements, whose children are blocks of their own.
+# Images never cost text: when the run with images, pruned, holds less of the chosen text
+# than this, the run without images is the article (and it has no images).
+_TEXT_KEPT_WITH_IMAGES = 0.9
 _CONTAINERS = frozenset({"table", "row", "cell", "list", "item", "quote", "div"})
 
 
@@ -117,11 +120,19 @@ def _with_trafilatura(tree: html.HtmlElement, url: str) -> etree._Element | None
     with_images = None
     if next(tree.iter("img"), None) is not None:
         with_images = _trafilatura_body(tree, url, images=True)
-    if with_images is not None:
-        _ChosenText(text_only).prune(with_images)
-    if with_images is None or not _has_text(with_images):
+    if with_images is None:
         return to_html_element(text_only)
-    return to_html_element(with_images)
+    return to_html_element(place_images(text_only, with_images))
+
+
+def place_images(text_only: etree._Element, with_images: etree._Element) -> etree._Element:
+    """The run with images pruned to the text the run without images chose (both in
+    trafilatura's vocabulary), or the run without images when the pruned one lost text."""
+    chosen = _ChosenText(text_only)
+    chosen.prune(with_images)
+    if len(_normalized_text(with_images)) < _TEXT_KEPT_WITH_IMAGES * len(chosen.whole):
+        return text_only
+    return with_images
 
 
 def _with_readability(tree: html.HtmlElement, url: str) -> etree._Element | None:

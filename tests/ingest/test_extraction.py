@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from lxml import etree, html
 
+from nexus.ingest.extraction import place_images
 from nexus.ingest.pipeline import build_article
 from nexus.ingest.trafilatura_html import to_html_element
 from tests.ingest.pages import PAGE_URL, article_page
@@ -258,3 +259,27 @@ def test_empty_paragraphs_trafilatura_leaves_are_dropped() -> None:
 def test_body_hidden_until_scripts_run_is_still_read() -> None:
     page = article_page("").replace("<body>", '<body style="display: none">')
     assert _text_of(page).startswith("Garden notes\nThe community garden")
+
+
+def _run(xml: str) -> etree._Element:
+    return etree.fromstring(f"<body>{xml}</body>")
+
+
+def test_image_run_keeps_chosen_text_and_its_images() -> None:
+    text_only = _run("<head>Title</head><p>First paragraph.</p><p>Second paragraph.</p>")
+    with_images = _run(
+        '<head>Title</head><graphic src="https://x.test/lead.jpg"/><p>First paragraph.</p>'
+        '<list rend="ul"><item><graphic src="https://x.test/g1.jpg"/>Gallery caption</item>'
+        "</list><p>Credit: Agency</p><p>Second paragraph.</p>"
+    )
+    placed = place_images(text_only, with_images)
+    assert etree.tostring(placed, encoding="unicode") == (
+        '<body><head>Title</head><graphic src="https://x.test/lead.jpg"/>'
+        "<p>First paragraph.</p><p>Second paragraph.</p></body>"
+    )
+
+
+def test_image_run_that_lost_chosen_text_gives_way_to_the_text() -> None:
+    text_only = _run("<p>First paragraph, a long one.</p><p>Second paragraph, also long.</p>")
+    with_images = _run('<graphic src="https://x.test/a.jpg"/><p>First paragraph, a long one.</p>')
+    assert place_images(text_only, with_images) is text_only
