@@ -17,6 +17,7 @@ class Answer:
     body: bytes = b""
     # Held until set: the request stays open meanwhile (a job stuck in its fetch).
     release: threading.Event | None = None
+    location: str | None = None  # a redirect's target
 
 
 def article_page(title: str, paragraphs: int = 6) -> bytes:
@@ -74,6 +75,8 @@ def page_server() -> Iterator[PageServer]:
                 answer.release.wait(60)
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
+            if answer.location is not None:
+                self.send_header("Location", answer.location)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
             self.wfile.write(answer.body)
