@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import importlib.metadata
 import os
 import re
 import sys
@@ -196,6 +197,9 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nexus", description="Nexus API: the GraphQL backend of the Nexus reading app."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"nexus {importlib.metadata.version('nexus-api')}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
