@@ -20,3 +20,7 @@ class IngestError(Exception):
         self.code = code
         self.message = message
         self.transient = transient
+
+    def __reduce__(self) -> tuple[type[IngestError], tuple[ErrorCode, str], dict[str, bool]]:
+        # Pickled across the worker's extraction processes: keep the keyword argument.
+        return (type(self), (self.code, self.message), {"transient": self.transient})
