@@ -5,6 +5,7 @@ errors of bad and invisible ids. Each of these must be answered by the compiled 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ LIBRARY = """fragment LibraryFields on Library {
 EVERYTHING = (
     LIBRARY
     + """
-query Everything($first: Int, $withMembers: Boolean!) {
+query Everything($first: Int, $withMembers: Boolean!, $mine: Boolean) {
   __typename
   viewer {
     __typename
@@ -54,6 +55,13 @@ query Everything($first: Int, $withMembers: Boolean!) {
                     createdAt } }
                 }
                 libraries(first: 5) @skip(if: false) { totalCount edges { node { name } } }
+                highlights(first: 3, mine: $mine) {
+                  __typename totalCount
+                  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+                  edges { __typename cursor node { __typename id uuid isOwner startOffset
+                    endOffset exact prefix suffix color note createdAt updatedAt } }
+                }
+                mineByDefault: highlights(first: 2) { totalCount edges { node { uuid } } }
               }
             }
           }
@@ -63,6 +71,26 @@ query Everything($first: Int, $withMembers: Boolean!) {
   }
 }"""
 )
+HIGHLIGHTS = """fragment HighlightFields on Highlight {
+  __typename id uuid isOwner startOffset endOffset exact prefix suffix color note createdAt
+  updatedAt author { id uuid } media { uuid title }
+}
+query Highlights($media: ID!, $mine: Boolean, $first: Int) {
+  media(id: $media) {
+    highlights(first: $first, mine: $mine) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node {
+        ...HighlightFields
+        fragment { idx highlights(first: 2, mine: false) { totalCount edges { cursor node {
+          ...HighlightFields } } } }
+      } }
+    }
+    mineByDefault: highlights(first: 2) { totalCount edges { node { uuid } } }
+    fragments(first: 3) { edges { node { idx
+      highlights(first: $first, mine: $mine) { totalCount edges { cursor node { uuid } } }
+    } } }
+  }
+}"""
 NODES = """query Nodes($ids: [ID!]!, $one: ID!) {
   nodes(ids: $ids) {
     __typename id
@@ -72,6 +100,7 @@ NODES = """query Nodes($ids: [ID!]!, $one: ID!) {
     ... on Membership { role user { uuid } library { uuid } }
     ... on Media { title libraries(first: 3) { edges { node { uuid } } } }
     ... on Fragment { idx media { title } }
+    ... on Highlight { exact isOwner author { uuid } fragment { idx } }
   }
   node(id: $one) { id ...on Media { kind } }
   first: node(id: $one) { __typename }
@@ -89,6 +118,10 @@ WALKS = {
     "members(first: 1, after: $after) { %s } } }",
     "fragments": "query($m: ID!, $after: String) { media(id: $m) { "
     "fragments(first: 2, after: $after) { %s } } }",
+    "media highlights": "query($m: ID!, $after: String) { media(id: $m) { "
+    "highlights(first: 2, after: $after, mine: false) { %s } } }",
+    "fragment highlights": "query($f: ID!, $after: String) { node(id: $f) { "
+    "... on Fragment { highlights(first: 1, after: $after) { %s } } } }",
 }
 PAGE = (
     "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
@@ -103,8 +136,22 @@ async def world(paths, connection):
 
 async def test_every_read_field(paths, world) -> None:
     for user in world.users:
-        for variables in ({"withMembers": True, "first": 10}, {"withMembers": False, "first": 2}):
+        for variables in (
+            {"withMembers": True, "first": 10, "mine": False},
+            {"withMembers": False, "first": 2, "mine": True},
+            {"withMembers": False, "first": 3},
+        ):
             assert await paths.same(EVERYTHING, variables, user=user), paths.reads.fallbacks
+
+
+async def test_highlights_of_every_media_for_every_viewer(paths, world) -> None:
+    media = [i for i in world.ids if i.startswith(base64.b64encode(b"Media:")[:8].decode())]
+    assert len(media) == 10
+    for user in world.users:
+        for media_id in media:
+            for mine in (True, False, None):
+                variables = {"media": media_id, "mine": mine, "first": 3}
+                assert await paths.same(HIGHLIGHTS, variables, user=user), paths.reads.fallbacks
 
 
 async def test_node_and_nodes_of_every_type_and_every_error(paths, world) -> None:
@@ -140,6 +187,19 @@ async def test_pagination_walks_every_list(paths, world) -> None:
     shared = next(lib for lib in libraries if not lib["isDefault"])
     variables = {"libraries": {}, "media": {"id": default["id"]}, "members": {"id": shared["id"]}}
     variables["fragments"] = {"m": media_id}
+    highlighted = await paths.compiled.data(
+        "query($id: ID!) { library(id: $id) { media(first: 20) { edges { node { id "
+        "fragments(first: 1) { edges { node { id } } } } } } } }",
+        {"id": default["id"]},
+        user=user,
+    )
+    with_text = next(
+        e["node"]
+        for e in highlighted["library"]["media"]["edges"]
+        if e["node"]["fragments"]["edges"]
+    )
+    variables["media highlights"] = {"m": with_text["id"]}
+    variables["fragment highlights"] = {"f": with_text["fragments"]["edges"][0]["node"]["id"]}
     for name, template in WALKS.items():
         query, after, pages = template % PAGE, None, 0
         while True:
@@ -150,7 +210,7 @@ async def test_pagination_walks_every_list(paths, world) -> None:
             if not page["pageInfo"]["hasNextPage"]:
                 break
             after = page["pageInfo"]["endCursor"]
-        assert pages >= 2 or name != "media"
+        assert pages >= 2 or name not in ("media", "media highlights", "fragment highlights")
 
 
 async def test_one_statement_per_compiled_request(paths, world, statements) -> None:
@@ -158,7 +218,9 @@ async def test_one_statement_per_compiled_request(paths, world, statements) -> N
     await paths.compiled.data("{ viewer { user { id } } }", user=user)
     statements.reset()
     answered = paths.reads.answered
-    await paths.compiled.data(EVERYTHING, {"withMembers": True, "first": 10}, user=user)
+    await paths.compiled.data(
+        EVERYTHING, {"withMembers": True, "first": 10, "mine": False}, user=user
+    )
     await paths.compiled.gql(NODES, {"ids": world.ids, "one": world.ids[0]}, user=user)
     assert paths.reads.answered == answered + 2
     assert statements.count == 2, statements.statements

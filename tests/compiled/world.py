@@ -17,7 +17,10 @@ from tests.helpers import Api
 CURSORS = """{ viewer {
   libraries(first: 20) { edges { cursor node {
     members(first: 10) { edges { cursor } }
-    media(first: 20) { edges { cursor node { fragments(first: 10) { edges { cursor } } } } }
+    media(first: 20) { edges { cursor node {
+      fragments(first: 10) { edges { cursor } }
+      highlights(first: 5, mine: false) { edges { cursor } }
+    } } }
   } } }
 } }"""
 
@@ -71,11 +74,14 @@ async def seed(api: Api, connection: AsyncConnection) -> World:
     fragment_ids = (
         await connection.exec_driver_sql("SELECT id FROM fragments ORDER BY idx LIMIT 12")
     ).scalars()
+    highlight_ids = await _highlights(connection, world.users, start)
     world.ids = [
         *(global_id("User", user) for user in world.users),
         *(global_id("Library", UUID(library)) for library in libraries),
         *(global_id("Media", media_id) for media_id in media_ids),
         *(global_id("Fragment", fragment) for fragment in fragment_ids),
+        *(global_id("Highlight", highlight) for highlight in highlight_ids),
+        global_id("Highlight", uuid4()),
         global_id("Membership", UUID(shared_ab["uuid"]), b),
         global_id("Membership", UUID(shared_abc["uuid"]), c),
         global_id("Membership", UUID(libraries[3]), a),
@@ -91,6 +97,7 @@ async def seed(api: Api, connection: AsyncConnection) -> World:
         body = await api.data(CURSORS, user=user)
         world.cursors += sorted(set(_cursors(body)))[:12]
     world.cursors += ["", "bm9wZQ==", _b64("fragments:99999999999"), _b64("libraries:x:y")]
+    world.cursors += [_b64("media_highlights:0:0:1:0:x"), _b64("fragment_highlights:-1:2:0:")]
     return world
 
 
@@ -118,6 +125,29 @@ async def _saved_by(
             media_id,
         ),
     )
+
+
+async def _highlights(
+    connection: AsyncConnection, users: list[UUID], start: datetime
+) -> list[UUID]:
+    """Every user highlights every fragment their default library holds (the closure
+    puts shared media there): overlapping ranges, all colours, notes or none, and some
+    created at one instant (the id breaks the tie); the trigger keeps them in range."""
+    inserted = await connection.exec_driver_sql(
+        "INSERT INTO highlights (fragment_id, author_user_id, start_offset, end_offset, color,"
+        " note, created_at) "
+        "SELECT f.id, m.user_id, r.s, least(r.e, char_length(f.canonical_text)),"
+        " (ARRAY['yellow','green','blue','pink','purple'])[1 + mod(f.idx + r.s, 5)],"
+        " CASE WHEN mod(r.s, 2) = 0 THEN 'A note « ✓ » \"quoted\" 😀' END,"
+        " %s + make_interval(secs => mod(r.s, 3)) "
+        "FROM memberships m JOIN libraries l ON l.id = m.library_id AND l.is_default "
+        "JOIN library_media lm ON lm.library_id = l.id "
+        "JOIN fragments f ON f.media_id = lm.media_id "
+        "CROSS JOIN (VALUES (0, 4), (2, 9), (0, 3), (5, 40)) AS r(s, e) "
+        "WHERE m.user_id = ANY(%s) RETURNING id",
+        (start, users),
+    )
+    return sorted(inserted.scalars())[:12]
 
 
 def _cursors(value: object) -> list[str]:
