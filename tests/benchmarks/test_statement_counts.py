@@ -8,6 +8,8 @@ from uuid import UUID
 
 import pytest
 
+from nexus.app import create_app
+from nexus.db.engine import Database
 from tests.factories import create_media, default_library_id, global_id, put_media
 from tests.graphql.operations import (
     add_media,
@@ -17,6 +19,7 @@ from tests.graphql.operations import (
     media_gid,
     user_gid,
 )
+from tests.helpers import Api, lifespan
 
 NESTED = """{ viewer { libraries(first: 20) { edges { node { name media(first: 20) { totalCount
   edges { node { title fragments(first: 3) { edges { node { htmlSanitized } } } } } } } } } } }"""
@@ -241,3 +244,101 @@ async def test_a_page_of_fragments_loads_only_the_long_texts_its_selection_reads
         [statement] = [s for s in statements.statements if "page_parents" in s]
         loaded = {c for c in ("html_sanitized", "canonical_text") if f"fragments.{c}" in statement}
         assert loaded == columns, query
+
+
+READER_WITH_HIGHLIGHTS = """query($id: ID!) { media(id: $id) { title
+  fragments(first: 100) { edges { node { idx htmlSanitized
+    highlights(first: 20) { edges { cursor node { id startOffset endOffset color note exact } } }
+  } } } } }"""
+MEDIA_HIGHLIGHTS = """query($id: ID!) { media(id: $id) { highlights(mine: false) { totalCount
+  edges { node { id exact isOwner author { uuid } fragment { idx } } } } } }"""
+
+
+async def _reader_with_highlights(api, connection, fragments: int, per_fragment: int):
+    """A reader of a media item of `fragments` fragments with `per_fragment` highlights
+    on each: the reader and the media id."""
+    user = await api.new_user()
+    media_id = await create_media(connection, fragment_count=fragments)
+    await put_media(connection, await default_library_id(connection, user), media_id)
+    await connection.exec_driver_sql(
+        "INSERT INTO highlights (fragment_id, author_user_id, start_offset, end_offset, note) "
+        "SELECT f.id, %s, i, i + 3, 'n' FROM fragments f, generate_series(0, %s - 1) AS i "
+        "WHERE f.media_id = %s",
+        (user, per_fragment, media_id),
+    )
+    return user, {"id": media_gid(media_id)}
+
+
+async def test_highlight_reads_cost_one_statement_per_level(api, connection, statements) -> None:
+    small = await _reader_with_highlights(api, connection, 1, 1)
+    large = await _reader_with_highlights(api, connection, 12, 8)
+    for user, variables in (small, large):
+        # media, fragment pages, highlight pages
+        assert await _count(api, statements, user, READER_WITH_HIGHLIGHTS, variables) == 3
+        # media, highlight page, authors, fragments
+        assert await _count(api, statements, user, MEDIA_HIGHLIGHTS, variables) == 4
+    user, variables = large
+    highlights = (await api.data(MEDIA_HIGHLIGHTS, variables, user=user))["media"]["highlights"]
+    assert highlights["totalCount"] == 96
+    ids = [edge["node"]["id"] for edge in highlights["edges"][:3]]
+    nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Highlight { exact } } }"
+    assert await _count(api, statements, user, nodes, {"ids": ids}) == 1
+
+
+async def test_the_compiled_reader_with_highlights_is_one_statement(
+    settings, connection, identity, statements
+) -> None:
+    compiled = settings.model_copy(update={"nexus_compiled_reads": True})
+    app = create_app(compiled, database=Database.pinned_to(connection))
+    async with lifespan(app), Api.over(app, identity) as api:
+        user, variables = await _reader_with_highlights(api, connection, 12, 8)
+        data = await api.data(READER_WITH_HIGHLIGHTS, variables, user=user)
+        fragments = data["media"]["fragments"]["edges"]
+        assert [len(f["node"]["highlights"]["edges"]) for f in fragments] == [8] * 12
+        reads = app.app.state.compiled_reads
+        answered = reads.answered
+        assert await _count(api, statements, user, READER_WITH_HIGHLIGHTS, variables) == 1
+        assert await _count(api, statements, user, MEDIA_HIGHLIGHTS, variables) == 1
+        assert reads.answered == answered + 2
+
+
+HIGHLIGHT_MUTATIONS = {
+    "create": (
+        "mutation($i: CreateHighlightInput!) { createHighlight(input: $i) { highlight { id "
+        "exact } } }"
+    ),
+    "update": (
+        "mutation($i: UpdateHighlightInput!) { updateHighlight(input: $i) { highlight { id "
+        "exact } } }"
+    ),
+    "delete": (
+        "mutation($i: DeleteHighlightInput!) { deleteHighlight(input: $i) { deletedHighlightId } }"
+    ),
+}
+
+
+async def test_highlight_mutations_cost_a_fixed_number_of_statements(
+    api, connection, statements
+) -> None:
+    user = await api.new_user()
+    media_id = await create_media(connection, fragment_count=1)
+    await put_media(connection, await default_library_id(connection, user), media_id)
+    fragment_id = (
+        await connection.exec_driver_sql(
+            "SELECT id FROM fragments WHERE media_id = %s", (media_id,)
+        )
+    ).scalar_one()
+
+    async def count(name: str, fields: dict[str, object]) -> int:
+        return await _count(api, statements, user, HIGHLIGHT_MUTATIONS[name], {"i": fields})
+
+    created = {"fragmentId": global_id("Fragment", fragment_id), "startOffset": 0, "endOffset": 4}
+    # The fragment with what the media allows, the insert, the new row with its quote.
+    assert await count("create", created) == 3
+    body = await api.data(
+        HIGHLIGHT_MUTATIONS["create"], {"i": {**created, "endOffset": 5}}, user=user
+    )
+    highlight_id = body["createHighlight"]["highlight"]["id"]
+    # The highlight locked with its text, the update, the row read back.
+    assert await count("update", {"highlightId": highlight_id, "color": "BLUE"}) == 3
+    assert await count("delete", {"highlightId": highlight_id}) == 1
