@@ -6,21 +6,25 @@ import { ApolloProvider, useMutation, useQuery, useSuspenseQuery } from "@apollo
 import { CombinedGraphQLErrors } from "@apollo/client";
 
 import { createNexusClient, nexusErrorCode } from "./apollo";
-import { ErrorCode, LibraryRole } from "./generated/enums";
+import { ErrorCode, HighlightColor, LibraryRole } from "./generated/enums";
 import {
   AddLibraryMemberDocument,
   AddMediaFromUrlDocument,
+  CreateHighlightDocument,
   CreateLibraryDocument,
+  DeleteHighlightDocument,
   DeleteLibraryDocument,
   LibrariesDocument,
   LibraryDetailDocument,
   type LibraryFieldsFragment,
   LibraryMembersDocument,
   type MediaCapabilitiesFieldsFragment,
+  MediaHighlightsDocument,
   MediaProcessingDocument,
   ReaderDocument,
   RenameLibraryDocument,
   RetryMediaProcessingDocument,
+  UpdateHighlightDocument,
   ViewerDocument,
 } from "./generated/operations";
 
@@ -268,6 +272,77 @@ function SaveByUrl(): ReactNode {
   );
 }
 
+/** A media item's highlights (the viewer's, or everyone's they may see): highlight the
+ * selected range of a fragment, recolour, annotate or delete one's own. */
+function Highlights({ mediaId }: { mediaId: string }): ReactNode {
+  const [everyone, setEveryone] = useState(false);
+  const variables = { mediaId, first: 100, mine: !everyone };
+  const { data, refetch } = useQuery(MediaHighlightsDocument, { variables });
+  const [create, creating] = useMutation(CreateHighlightDocument);
+  const [change, changing] = useMutation(UpdateHighlightDocument);
+  const [remove] = useMutation(DeleteHighlightDocument);
+  const highlight = (fragmentId: string, startOffset: number, endOffset: number) =>
+    void create({ variables: { fragmentId, startOffset, endOffset } }).then(() => refetch());
+  const highlights = data?.media?.highlights.edges.map(({ node }) => node) ?? [];
+  return (
+    <aside>
+      <label>
+        <input type="checkbox" checked={everyone} onChange={() => setEveryone(!everyone)} />
+        Show highlights of people I share this with
+      </label>
+      <ul>
+        {highlights.map((node) => (
+          <li key={node.id} data-color={node.color}>
+            <q title={`${node.prefix}…${node.suffix}`}>{node.exact}</q>
+            {node.note ? <p>{node.note}</p> : null}
+            {node.isOwner ? (
+              <>
+                {Object.values(HighlightColor).map((color) => (
+                  <button
+                    key={color}
+                    onClick={() =>
+                      void change({ variables: { input: { highlightId: node.id, color } } })
+                    }
+                  >
+                    {color}
+                  </button>
+                ))}
+                <button
+                  onClick={() =>
+                    void change({ variables: { input: { highlightId: node.id, note: null } } })
+                  }
+                >
+                  Remove the note
+                </button>
+                <button
+                  onClick={() =>
+                    void remove({
+                      variables: { highlightId: node.id },
+                      update(cache, { data: removed }) {
+                        const id = cache.identify({
+                          __typename: "Highlight",
+                          id: removed?.deleteHighlight?.deletedHighlightId,
+                        });
+                        if (id) cache.evict({ id });
+                        cache.gc();
+                      },
+                    })
+                  }
+                >
+                  Delete
+                </button>
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <button onClick={() => highlight("RnJhZ21lbnQ6", 0, 1)}>Highlight the selection</button>
+      {creating.error ? <ErrorNotice error={creating.error} /> : null}
+      {changing.error ? <ErrorNotice error={changing.error} /> : null}
+    </aside>
+  );
+}
+
 function Members({ libraryId }: { libraryId: string }): ReactNode {
   const { data } = useQuery(LibraryMembersDocument, { variables: { libraryId } });
   const [add, adding] = useMutation(AddLibraryMemberDocument);
@@ -308,6 +383,7 @@ export function App({ token }: { token: string }): ReactNode {
           <Members libraryId="TGlicmFyeTo=" />
           <SaveByUrl />
           <Reader mediaId="TWVkaWE6" />
+          <Highlights mediaId="TWVkaWE6" />
         </AppShell>
       </Suspense>
     </ApolloProvider>

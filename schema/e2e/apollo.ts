@@ -634,6 +634,166 @@ await check("A page that fails: the error for people, canRetry, and a retry", as
   assert.equal(nexusErrorCode(blocked), ErrorCode.ESsrfBlocked);
 });
 
+// Highlights: the live list of a media item's highlights follows every change from the
+// mutations' payloads and `update` functions, with no refetch.
+type HighlightList = operations.MediaHighlightsQuery;
+type HighlightNode = operations.HighlightFieldsFragment;
+
+function withHighlights(
+  list: HighlightList | null,
+  change: (nodes: HighlightNode[]) => HighlightNode[],
+): HighlightList | null {
+  if (!list?.media) return list;
+  const { highlights } = list.media;
+  const nodes = change(highlights.edges.map((edge) => edge.node)).sort(
+    (x, y) =>
+      x.fragment.idx - y.fragment.idx ||
+      x.startOffset - y.startOffset ||
+      x.endOffset - y.endOffset,
+  );
+  const edges = nodes.map((node) => ({
+    __typename: "HighlightEdge" as const,
+    cursor: highlights.edges.find((edge) => edge.node.id === node.id)?.cursor ?? "",
+    node,
+  }));
+  const totalCount = highlights.totalCount + nodes.length - highlights.edges.length;
+  return { media: { ...list.media, highlights: { ...highlights, edges, totalCount } } };
+}
+
+await check("Highlights: create, recolour, annotate, delete, all from the cache", async () => {
+  const { apollo, sent } = client(TOKEN_A);
+  const reader = await apollo.query({
+    query: ReaderDocument,
+    variables: { mediaId: READER_MEDIA, first: 2 },
+  });
+  const [first, second] = reader.data?.media?.fragments.edges.map(({ node }) => node) ?? [];
+  assert.ok(first && second);
+  const listed = { mediaId: READER_MEDIA };
+  const { observable, current } = await watch(apollo, operations.MediaHighlightsDocument, listed);
+  const count = () => current().media?.highlights.totalCount;
+  const shown = () => current().media?.highlights.edges.map(({ node }) => node) ?? [];
+  const before = count() ?? 0;
+  const requests = sent.length;
+
+  const created = await apollo.mutate({
+    mutation: operations.CreateHighlightDocument,
+    variables: { fragmentId: second.id, startOffset: 0, endOffset: 9, note: "Second." },
+    update(cache, { data }) {
+      const made = data?.createHighlight?.highlight;
+      if (!made) return;
+      cache.updateQuery({ query: operations.MediaHighlightsDocument, variables: listed }, (list) =>
+        withHighlights(list, (nodes) => [...nodes, made]),
+      );
+    },
+  });
+  const highlight = created.data?.createHighlight?.highlight;
+  assert.ok(highlight);
+  assert.equal(highlight.exact, "Paragraph");
+  assert.equal(highlight.suffix, " 1.");
+  assert.equal(highlight.color, operations.HighlightColor.Yellow);
+  assert.equal(highlight.isOwner, true);
+  await until(observable, () => shown().some((node) => node.id === highlight.id));
+  assert.equal(count(), before + 1);
+
+  const conflict = await rejection(
+    apollo.mutate({
+      mutation: operations.CreateHighlightDocument,
+      variables: { fragmentId: second.id, startOffset: 0, endOffset: 9 },
+    }),
+  );
+  assert.equal(nexusErrorCode(conflict), ErrorCode.EHighlightConflict);
+
+  await apollo.mutate({
+    mutation: operations.UpdateHighlightDocument,
+    variables: { input: { highlightId: highlight.id, color: operations.HighlightColor.Pink } },
+  });
+  await until(observable, () => shown().some((n) => n.id === highlight.id && n.color === "PINK"));
+  await apollo.mutate({
+    mutation: operations.UpdateHighlightDocument,
+    variables: { input: { highlightId: highlight.id, note: "Worth rereading." } },
+  });
+  await until(observable, () =>
+    shown().some(
+      (n) => n.id === highlight.id && n.note === "Worth rereading." && n.color === "PINK",
+    ),
+  );
+
+  await apollo.mutate({
+    mutation: operations.DeleteHighlightDocument,
+    variables: { highlightId: highlight.id },
+    update(cache, { data }) {
+      const gone = data?.deleteHighlight?.deletedHighlightId;
+      cache.updateQuery({ query: operations.MediaHighlightsDocument, variables: listed }, (list) =>
+        withHighlights(list, (nodes) => nodes.filter((node) => node.id !== gone)),
+      );
+      const id = cache.identify({ __typename: "Highlight", id: gone });
+      if (id) cache.evict({ id });
+      cache.gc();
+    },
+  });
+  await until(observable, () => !shown().some((node) => node.id === highlight.id));
+  assert.equal(count(), before);
+  assert.ok(!(`Highlight:${highlight.id}` in normalized(apollo)));
+  // Five mutations, and not one read: the list never went back to the server.
+  assert.deepEqual(
+    sent.slice(requests).map((request) => request.operationName),
+    [
+      "CreateHighlight",
+      "CreateHighlight",
+      "UpdateHighlight",
+      "UpdateHighlight",
+      "DeleteHighlight",
+    ],
+  );
+});
+
+await check("Highlights: a member of a shared library sees A's with mine: false", async () => {
+  const a = client(TOKEN_A);
+  const reader = await a.apollo.query({
+    query: ReaderDocument,
+    variables: { mediaId: READER_MEDIA },
+  });
+  const fragment = reader.data?.media?.fragments.edges[0]?.node;
+  assert.ok(fragment);
+  const created = await a.apollo.mutate({
+    mutation: operations.CreateHighlightDocument,
+    variables: {
+      fragmentId: fragment.id,
+      startOffset: 10,
+      endOffset: 12,
+      color: operations.HighlightColor.Green,
+      note: "Shared 😀",
+    },
+  });
+  const highlight = created.data?.createHighlight?.highlight;
+  assert.ok(highlight);
+  assert.equal(highlight.exact, "0.");
+
+  const b = client(TOKEN_B);
+  const all = await b.apollo.query({
+    query: operations.MediaHighlightsDocument,
+    variables: { mediaId: READER_MEDIA, mine: false },
+  });
+  const seen = all.data?.media?.highlights.edges.map(({ node }) => node) ?? [];
+  const theirs = seen.find((node) => node.id === highlight.id);
+  assert.ok(theirs, "B sees A's highlight");
+  assert.equal(theirs.isOwner, false);
+  assert.equal(theirs.author.uuid, USER_A);
+  assert.equal(theirs.note, "Shared 😀");
+  const mine = await b.apollo.query({
+    query: operations.MediaHighlightsDocument,
+    variables: { mediaId: READER_MEDIA },
+  });
+  assert.equal(mine.data?.media?.highlights.totalCount, 0);
+  const refused = await rejection(
+    b.apollo.mutate({
+      mutation: operations.UpdateHighlightDocument,
+      variables: { input: { highlightId: highlight.id, note: null } },
+    }),
+  );
+  assert.equal(nexusErrorCode(refused), ErrorCode.EHighlightNotFound);
+});
+
 await check("Every operation of schema/operations went over the wire", async () => {
   const defined = Object.entries(operations)
     .filter(([name]) => name.endsWith("Document"))
