@@ -1,4 +1,5 @@
-"""Sample data for local development: a few web articles in the dev user's default library.
+"""Sample data for local development: a few web articles in the dev user's default library,
+and the dev user's highlights on the first of them.
 
 `nexus dev` runs it once (`only_if_empty`); `nexus seed` runs it again safely: media ids
 are derived from the article URLs, so a second run finds everything in place.
@@ -19,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexus.auth.local_keys import DEV_USER_ID
 from nexus.db.engine import Database
 from nexus.db.tables import fragments, library_media, media
+from nexus.errors import ErrorCode, NexusError
+from nexus.services.highlight_reads import HighlightColor
+from nexus.services.highlights import create_highlight
 from nexus.services.media import MediaKind, ProcessingStatus, add_media_to_library
 from nexus.services.sample_articles import SAMPLE_ARTICLES, SampleArticle
 from nexus.services.users import ensure_user_and_default_library
@@ -28,6 +32,14 @@ __all__ = ["canonical_text", "sample_media_id", "seed_sample_data"]
 logger = logging.getLogger("nexus.seed")
 
 _WHITESPACE = re.compile(r"\s+")
+# The dev user's highlights on each of the first articles: (fragment idx, colour, note),
+# each over the fragment's first sentence.
+_HIGHLIGHTED_ARTICLES = 3
+_SAMPLE_HIGHLIGHTS = (
+    (0, HighlightColor.YELLOW, None),
+    (1, HighlightColor.GREEN, "Worth coming back to."),
+    (2, HighlightColor.PINK, None),
+)
 
 
 def sample_media_id(article: SampleArticle) -> UUID:
@@ -69,6 +81,32 @@ async def _store_article(session: AsyncSession, article: SampleArticle) -> UUID:
     return media_id
 
 
+async def _highlight_article(session: AsyncSession, media_id: UUID) -> None:
+    """The dev user's sample highlights on an article (those made before stay as they are)."""
+    for idx, color, note in _SAMPLE_HIGHLIGHTS:
+        statement = select(fragments.c.id, fragments.c.canonical_text).where(
+            fragments.c.media_id == media_id, fragments.c.idx == idx
+        )
+        fragment = (await session.execute(statement)).first()
+        if fragment is None:
+            continue
+        text = fragment.canonical_text
+        end = text.find(". ") + 1 or len(text)
+        try:
+            await create_highlight(
+                session=session,
+                viewer_id=DEV_USER_ID,
+                fragment_id=fragment.id,
+                start_offset=0,
+                end_offset=end,
+                color=color,
+                note=note,
+            )
+        except NexusError as error:
+            if error.code is not ErrorCode.E_HIGHLIGHT_CONFLICT:
+                raise
+
+
 async def seed_sample_data(*, database: Database, only_if_empty: bool) -> int:
     """Load the sample articles into the dev user's default library (creating the user
     if needed). With `only_if_empty`, do nothing when that library already holds media.
@@ -92,5 +130,7 @@ async def seed_sample_data(*, database: Database, only_if_empty: bool) -> int:
             await add_media_to_library(
                 session=session, viewer_id=DEV_USER_ID, library_id=library_id, media_id=media_id
             )
+        for article in SAMPLE_ARTICLES[:_HIGHLIGHTED_ARTICLES]:
+            await _highlight_article(session, sample_media_id(article))
     logger.info("sample data: %d article(s) added to the dev user's default library", added)
     return added
