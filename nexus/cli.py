@@ -116,7 +116,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` runs a worker of its own)")
     _require_database(settings.database_url)
-    asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    asyncio.run(run_worker(settings, concurrency=args.concurrency, processes=args.processes))
 
 
 def _positive(value: str) -> int:
@@ -236,6 +236,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument(
         "--concurrency", type=_positive, default=4, help="jobs run at once (default 4)"
+    )
+    worker.add_argument(
+        "--processes",
+        type=_positive,
+        default=1,
+        help="processes extracting articles, each about one core and 100 MB (default 1)",
     )
     worker.set_defaults(handler=cmd_worker)
 

@@ -40,8 +40,9 @@ def register_tasks(app: App, settings: Settings) -> None:
     app.periodic(cron="17 * * * *", periodic_id="prune")(prune)
 
 
-async def run_worker(settings: Settings, *, concurrency: int) -> None:
-    """Run jobs, `concurrency` at a time, until a stop signal."""
+async def run_worker(settings: Settings, *, concurrency: int, processes: int = 1) -> None:
+    """Run jobs, `concurrency` at a time (their fetches and database work overlap), with
+    `processes` child processes running the pipeline, until a stop signal."""
     if not settings.database_url:
         raise SettingsError("DATABASE_URL: not set (`nexus dev` starts a worker of its own)")
     for handler in logging.getLogger().handlers:
@@ -50,7 +51,7 @@ async def run_worker(settings: Settings, *, concurrency: int) -> None:
     app = create_queue_app(settings.database_url, pool_size=concurrency + 3)
     register_tasks(app, settings)
     database = Database(create_engine(settings.database_url, pool_size=concurrency))
-    extractor = PageExtractor(processes=min(concurrency, os.cpu_count() or 1))
+    extractor = PageExtractor(processes=min(processes, concurrency))
     resources = WorkerResources(
         database=database,
         extractor=extractor,
@@ -60,6 +61,7 @@ async def run_worker(settings: Settings, *, concurrency: int) -> None:
         stalled_seconds=settings.nexus_worker_stalled_seconds,
     )
     try:
+        await extractor.start()
         async with app.open_async():
             await app.run_worker_async(
                 queues=[QUEUE],
