@@ -48,8 +48,8 @@ _END = (
     "(else E_HIGHLIGHT_INVALID_RANGE)."
 )
 _NOTE = (
-    f"The annotation: at most {MAX_NOTE_LENGTH:,} characters (code points; else "
-    "E_INVALID_REQUEST); an empty note is no note."
+    f"The annotation: at most {MAX_NOTE_LENGTH:,} characters (code points), none of them "
+    "U+0000 (else E_INVALID_REQUEST); an empty note is no note."
 )
 
 

@@ -7,7 +7,8 @@
 - One author has one highlight per exact range of a fragment (overlaps are fine):
   E_HIGHLIGHT_CONFLICT, decided by the unique constraint, so racing creates of one range
   leave exactly one.
-- A note has at most 10,000 characters (E_INVALID_REQUEST); an empty note is no note.
+- A note has at most 10,000 characters and no U+0000 (E_INVALID_REQUEST); an empty note
+  is no note.
 - Only the author changes or deletes a highlight, while they can read its media; for
   anyone else it does not exist (E_HIGHLIGHT_NOT_FOUND, whether they can see it or not).
 """
@@ -73,6 +74,8 @@ def _checked_note(note: str | None) -> str | None:
             ErrorCode.E_INVALID_REQUEST,
             f"A note has at most {MAX_NOTE_LENGTH:,} characters, not {len(note):,}.",
         )
+    if note is not None and "\x00" in note:  # JSON allows it; PostgreSQL text cannot hold it
+        raise NexusError(ErrorCode.E_INVALID_REQUEST, "A note cannot contain U+0000.")
     return note or None
 
 

@@ -129,6 +129,13 @@ async def test_a_note_of_10001_characters_is_e_invalid_request(api, connection) 
     assert (await of_media(api, viewer, media_id))["totalCount"] == 0
 
 
+async def test_a_note_with_a_nul_character_is_e_invalid_request(api, connection) -> None:
+    viewer = await api.new_user()
+    _, (fragment,) = await readable_text(api, connection, viewer, [TEXT])
+    body = await create(api, viewer, fragment, 0, 5, note="a\u0000b")
+    assert codes(body) == ["E_INVALID_REQUEST"]
+
+
 async def test_color_defaults_to_yellow_and_the_client_mutation_id_is_echoed(
     api, connection
 ) -> None:
