@@ -9,7 +9,6 @@ from nexus.db.engine import Database
 from tests.worker.conftest import running_worker, save, wait_for_status
 from tests.worker.pages import Answer, PageServer, article_page
 
-PDF = Answer(content_type="application/pdf", body=b"%PDF-1.4 not an article")
 UNAVAILABLE = Answer(status=503, body=b"try later")
 
 
@@ -45,17 +44,6 @@ async def test_a_transient_failure_is_retried_until_the_page_answers(
     assert pages.hits["/flaky"] == 2
 
 
-async def test_transient_failures_stop_after_three_attempts(
-    queue_db: Database, pages: PageServer, worker_settings: Settings
-) -> None:
-    pages.script["/down"] = [UNAVAILABLE]
-    media_id = await save(queue_db, pages, "/down")
-    async with running_worker(worker_settings):
-        state = await wait_for_status(queue_db, media_id)
-    assert (state.status, state.attempts, state.error_code) == ("failed", 3, "E_INGEST_FAILED")
-    assert pages.hits["/down"] == 3
-
-
 async def test_a_missing_page_fails_at_once(
     queue_db: Database, pages: PageServer, worker_settings: Settings
 ) -> None:
@@ -64,15 +52,3 @@ async def test_a_missing_page_fails_at_once(
         state = await wait_for_status(queue_db, media_id)
     assert (state.status, state.attempts, state.error_code) == ("failed", 1, "E_INGEST_FAILED")
     assert pages.hits["/missing"] == 1
-
-
-async def test_a_pdf_fails_at_once_as_unsupported_content(
-    queue_db: Database, pages: PageServer, worker_settings: Settings
-) -> None:
-    pages.script["/paper.pdf"] = [PDF]
-    media_id = await save(queue_db, pages, "/paper.pdf")
-    async with running_worker(worker_settings):
-        state = await wait_for_status(queue_db, media_id)
-    assert (state.status, state.attempts) == ("failed", 1)
-    assert state.error_code == "E_UNSUPPORTED_CONTENT"
-    assert pages.hits["/paper.pdf"] == 1
