@@ -103,7 +103,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
         await connection.execute(
             text(
                 "TRUNCATE users, libraries, memberships, media, fragments, fragment_json,"
-                " library_media"
+                " library_media, highlights"
             )
         )
 
