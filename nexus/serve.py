@@ -10,10 +10,12 @@ starts each worker as `python -m nexus.serve HOST PORT GRACE`.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 import uvicorn
 
+from nexus.app.websocket import close_all
 from nexus.supervisor import listener
 
 __all__ = ["serve"]
@@ -36,10 +38,17 @@ def _config(host: str, port: int, grace_seconds: int) -> uvicorn.Config:
     )
 
 
+class _Server(uvicorn.Server):
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # WebSockets first, closed with 1001 (going away): uvicorn's own close says 1012.
+        await close_all()
+        await super().shutdown(sockets)
+
+
 def serve(host: str, port: int, *, workers: int = 1, grace_seconds: int = 10) -> None:
     """Serve until SIGTERM/SIGINT; with several workers, one listener per worker."""
     if workers == 1:
-        uvicorn.Server(_config(host, port, grace_seconds)).run()
+        _Server(_config(host, port, grace_seconds)).run()
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -49,7 +58,7 @@ def serve(host: str, port: int, *, workers: int = 1, grace_seconds: int = 10) ->
 
 def _worker(host: str, port: int, grace_seconds: int) -> None:
     sock = listener(host, port)
-    uvicorn.Server(_config(host, port, grace_seconds)).run(sockets=[sock])
+    _Server(_config(host, port, grace_seconds)).run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -151,6 +151,7 @@ def create_app(
     starlette.state.ensured_users = ensured_users
     starlette.state.compiled_reads = compiled
     starlette.state.media_events = listener
+    starlette.state.websocket = websocket
     return RequestLogMiddleware(_GraphQLFirst(endpoint, websocket, starlette))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,9 +27,18 @@ class GraphQLSocket:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, url: str, subprotocols: tuple[str, ...] = (PROTOCOL,)
+        cls, url: str, subprotocols: tuple[str, ...] = (PROTOCOL,), *, slow: bool = False
     ) -> AsyncIterator[GraphQLSocket]:
-        async with connect(url, subprotocols=list(subprotocols)) as connection:  # type: ignore[arg-type]
+        """`slow`: a client that takes in little before it is read (small kernel receive
+        buffer, one frame queued), as one on a poor network."""
+        options: dict[str, Any] = {"subprotocols": list(subprotocols), "compression": None}
+        if slow:
+            host, port = url.removeprefix("ws://").split("/")[0].split(":")
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+            sock.connect((host, int(port)))
+            options.update(sock=sock, max_queue=1)
+        async with connect(url, **options) as connection:
             yield cls(connection)
 
     async def send(self, message: dict[str, Any]) -> None:

@@ -1,0 +1,55 @@
+"""`nexus serve --workers 2` serves WebSockets on its workers and closes them with 1001
+(going away) when it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+from uuid import uuid4
+
+from tests.cli_process import cli_env, free_port, wait_for
+from tests.identity import AUDIENCE, ISSUER, IdentityProvider
+from tests.realtime.client import VIEWER_MEDIA_UPDATES, GraphQLSocket
+
+
+async def test_every_socket_of_every_worker_closes_with_1001_on_sigterm(
+    realtime_database_url: str, identity: IdentityProvider, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = cli_env(
+        DATABASE_URL=realtime_database_url,
+        NEXUS_ENV="test",
+        NEXUS_JWKS_URL=identity.url,
+        NEXUS_JWT_ISSUER=ISSUER,
+        NEXUS_JWT_AUDIENCE=AUDIENCE,
+    )
+    command = [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = await asyncio.to_thread(
+            subprocess.Popen, command, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        await asyncio.to_thread(wait_for, f"http://127.0.0.1:{port}/health", process)
+        async with AsyncExitStack() as stack:
+            sockets = []
+            # The kernel spreads connections over the workers' listeners: 12 reach both.
+            for index in range(12):
+                socket = await stack.enter_async_context(
+                    GraphQLSocket.open(f"ws://127.0.0.1:{port}/graphql")
+                )
+                await socket.init(identity.token(uuid4()))
+                await socket.subscribe(str(index), VIEWER_MEDIA_UPDATES)
+                sockets.append(socket)
+            await asyncio.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            closes = await asyncio.gather(*(socket.closed() for socket in sockets))
+        assert {code for code, _reason in closes} == {1001}
+        assert await asyncio.to_thread(process.wait, 30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
