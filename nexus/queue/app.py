@@ -1,8 +1,8 @@
 """The procrastinate app, its queue and task names, and how failed jobs are retried.
 
 Jobs live in the application's own PostgreSQL (tables from migration 0004), so a save
-queues its job in the transaction that creates the media. Deferring needs no pool of its
-own (it runs on the caller's connection); a worker opens one with `open_async()`.
+queues its job in the transaction that creates the media (`nexus.queue.defer`, on the
+caller's connection); a worker's app opens a pool of its own.
 """
 
 from __future__ import annotations
@@ -33,11 +33,8 @@ def libpq_url(database_url: str) -> str:
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def create_queue_app(database_url: str | None = None, *, pool_size: int = 4) -> App:
-    """An app whose pool (opened by a worker) connects to `database_url`; without one,
-    an app that only defers on connections it is given."""
-    if database_url is None:
-        return App(connector=PsycopgConnector())
+def create_queue_app(database_url: str, *, pool_size: int = 4) -> App:
+    """A worker's app, whose pool (opened by the worker) connects to `database_url`."""
     connector = PsycopgConnector(
         conninfo=libpq_url(database_url),
         min_size=1,

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from procrastinate import PsycopgConnector
+from procrastinate.manager import JobManager
+from procrastinate.tasks import configure_task
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexus.queue.app import PROCESS_MEDIA, QUEUE, create_queue_app
+from nexus.queue.app import PROCESS_MEDIA, QUEUE
 
 __all__ = ["queue_processing"]
 
-# Defers only on the connections it is given: no pool, nothing to open or close.
-_deferrer = create_queue_app()
+# Defers only on the connections it is given: no pool to open or close, and no App (whose
+# construction registers procrastinate's builtin tasks, and says so in the API's log).
+_jobs = JobManager(connector=PsycopgConnector())
 
 
 async def queue_processing(session: AsyncSession, media_id: UUID) -> None:
@@ -23,8 +27,9 @@ async def queue_processing(session: AsyncSession, media_id: UUID) -> None:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     key = str(media_id)
-    await _deferrer.configure_task(
-        PROCESS_MEDIA,
+    await configure_task(
+        name=PROCESS_MEDIA,
+        job_manager=_jobs,
         queue=QUEUE,
         lock=key,
         queueing_lock=key,
