@@ -4,6 +4,9 @@ Users with their default library and 0-4 more; about a third of those shared wit
 other users as members; media with 1-8 fragments of about 1 KB sanitized HTML; each
 non-default library holding 0-60 media; and the default-library closure (every media of
 every library a user belongs to is in their default library), as the domain keeps it.
+A tenth of the media carry about 50 highlights each, spread over the users whose default
+library holds them (several, for media of shared libraries), so every holder of a
+highlighted media item has highlights of their own on it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from uuid import UUID
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from nexus.db.tables import fragments, libraries, library_media, media, memberships, users
+from nexus.db.tables import (
+    fragments,
+    highlights,
+    libraries,
+    library_media,
+    media,
+    memberships,
+    users,
+)
 
 __all__ = ["Dataset", "seed_dataset"]
 
@@ -41,8 +52,47 @@ class Dataset:
     library_media: dict[UUID, set[UUID]] = field(default_factory=dict)
 
 
+HIGHLIGHTED_SHARE = 0.1
+HIGHLIGHTS_PER_MEDIA = 50
+# Every range of "Paragraph N." (12 code points): distinct per author and fragment.
+_RANGES = [(start, end) for start in range(12) for end in range(start + 1, 13)]
+
+
 def _uuid(rng: random.Random) -> UUID:
     return UUID(int=rng.getrandbits(128), version=4)
+
+
+def _highlight_rows(
+    rng: random.Random,
+    fragment_rows: list[dict[str, object]],
+    holders: dict[UUID, list[UUID]],
+) -> list[dict[str, object]]:
+    """About 50 highlights on each of a tenth of the media, by (up to 5 of) the users
+    holding them, each range once per author and fragment."""
+    by_media: dict[object, list[object]] = {}
+    for row in fragment_rows:
+        by_media.setdefault(row["media_id"], []).append(row["id"])
+    unused: dict[tuple[object, UUID], list[tuple[int, int]]] = {}
+    rows: list[dict[str, object]] = []
+    for item in sorted(holders):
+        if not holders[item] or rng.random() >= HIGHLIGHTED_SHARE:
+            continue
+        authors = holders[item][:5]
+        for n in range(HIGHLIGHTS_PER_MEDIA):
+            author, fragment = authors[n % len(authors)], rng.choice(by_media[item])
+            left = unused.setdefault((fragment, author), rng.sample(_RANGES, len(_RANGES)))
+            start, end = left.pop()
+            note = "A note in the margin." if start % 3 == 0 else None
+            rows.append(
+                {
+                    "fragment_id": fragment,
+                    "author_user_id": author,
+                    "start_offset": start,
+                    "end_offset": end,
+                    "note": note,
+                }
+            )
+    return rows
 
 
 async def _insert(
@@ -114,20 +164,27 @@ async def seed_dataset(
             for i, item in enumerate(media_ids)
         ],
     )
-    await _insert(
-        connection,
-        fragments,
-        [
-            {
-                "media_id": item,
-                "idx": idx,
-                "canonical_text": f"Paragraph {idx}.",
-                "html_sanitized": PARAGRAPH * 3,
-            }
-            for item in media_ids
-            for idx in range(rng.randint(1, 8))
-        ],
-    )
+    fragment_rows: list[dict[str, object]] = [
+        {
+            "media_id": item,
+            "idx": idx,
+            "canonical_text": f"Paragraph {idx}.",
+            "html_sanitized": PARAGRAPH * 3,
+        }
+        for item in media_ids
+        for idx in range(rng.randint(1, 8))
+    ]
+    # Highlights draw from generators of their own: the rest of the data set stays as it was.
+    fragment_ids = random.Random(seed + 1)  # noqa: S311
+    for row in fragment_rows:
+        row["id"] = _uuid(fragment_ids)
+    await _insert(connection, fragments, fragment_rows)
+    holders: dict[UUID, list[UUID]] = {item: [] for item in media_ids}
+    for user in user_ids:
+        for item in sorted(in_default[user]):
+            holders[item].append(user)
+    highlight_rng = random.Random(seed + 2)  # noqa: S311
+    await _insert(connection, highlights, _highlight_rows(highlight_rng, fragment_rows, holders))
     holdings = {**held, **{defaults[u]: items for u, items in in_default.items()}}
     await _insert(
         connection,

@@ -25,6 +25,11 @@ LIBRARY_PAGE = """query LibraryPage($library: ID!) { library(id: $library) { id 
     edges { cursor addedAt node { id title kind processingStatus } } } } }"""
 READER = """query Reader($media: ID!) { media(id: $media) { id title kind canonicalSourceUrl
   fragments(first: 100) { edges { node { idx htmlSanitized canonicalText } } } } }"""
+# The reader with the viewer's own highlights of each fragment (20 per fragment at most:
+# the cost limit counts 100 fragments x 20).
+READER_HIGHLIGHTS = """query ReaderHighlights($media: ID!) { media(id: $media) { id title kind
+  canonicalSourceUrl fragments(first: 100) { edges { node { idx htmlSanitized canonicalText
+    highlights(first: 20) { edges { node { id startOffset endOffset color note } } } } } } } }"""
 DEEP = """query Deep { viewer { libraries(first: 20) { edges { node { id name
   media(first: 20) { totalCount edges { node { id title
     fragments(first: 3) { edges { node { htmlSanitized } } } } } } } } } } }"""

@@ -1,4 +1,4 @@
-"""`python -m nexus.bench` (`task bench`): requests per second of the four benchmark reads.
+"""`python -m nexus.bench` (`task bench`): requests per second of the benchmark reads.
 
 Seeds an embedded PostgreSQL (or an empty --database-url) at a chosen scale, serves it with
 `nexus serve --workers N`, and drives each query from a separate process (wrk when it is
@@ -29,7 +29,7 @@ import psycopg
 
 from nexus.auth.local_keys import LocalSigningKey
 from nexus.bench.dataset import seed_dataset
-from nexus.bench.operations import DEEP, LIBRARY_LIST, LIBRARY_PAGE, READER
+from nexus.bench.operations import DEEP, LIBRARY_LIST, LIBRARY_PAGE, READER, READER_HIGHLIGHTS
 from nexus.bench.server import ServeProcess, serving
 from nexus.bench.wrk import WRK, run_wrk
 from nexus.db.embedded import EmbeddedPostgres
@@ -42,12 +42,14 @@ QUERIES = {
     "library_list": LIBRARY_LIST,
     "library_page": LIBRARY_PAGE,
     "reader": READER,
+    "reader_highlights": READER_HIGHLIGHTS,
     "deep": DEEP,
 }
 VIEWERS = 8
 
 # The heaviest viewers, their default library, and the media of their default library
-# with the most fragments.
+# with the most fragments (of those, one the viewer highlighted, when there is one: the
+# reader and the reader with highlights read the same media item).
 _PARAMETERS = """
 WITH heavy AS (
   SELECT user_id, count(*) AS n FROM memberships GROUP BY user_id
@@ -55,7 +57,9 @@ WITH heavy AS (
 )
 SELECT h.user_id, l.id,
   (SELECT f.media_id FROM library_media lm JOIN fragments f ON f.media_id = lm.media_id
-   WHERE lm.library_id = l.id GROUP BY f.media_id ORDER BY count(*) DESC, f.media_id LIMIT 1)
+   LEFT JOIN highlights hl ON hl.fragment_id = f.id AND hl.author_user_id = h.user_id
+   WHERE lm.library_id = l.id GROUP BY f.media_id
+   ORDER BY count(DISTINCT f.id) DESC, count(hl.id) > 0 DESC, f.media_id LIMIT 1)
 FROM heavy h JOIN libraries l ON l.owner_user_id = h.user_id AND l.is_default
 ORDER BY h.n DESC, h.user_id
 """
