@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from nexus.config import Settings
@@ -52,3 +53,31 @@ async def test_a_missing_page_fails_at_once(
         state = await wait_for_status(queue_db, media_id)
     assert (state.status, state.attempts, state.error_code) == ("failed", 1, "E_INGEST_FAILED")
     assert pages.hits["/missing"] == 1
+
+
+async def test_an_unexpected_error_fails_the_media_generically_and_logs_its_trace(
+    queue_db: Database,
+    pages: PageServer,
+    worker_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A fault no rule foresaw (here PostgreSQL refusing the fragment) is recorded with a
+    message for people, and its stack trace goes to the log, not to the reader."""
+    async with queue_db.transaction() as session:
+        await session.execute(
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'fragments are refused on 10.1.2.3'; END $$;"
+                " CREATE TRIGGER refuse BEFORE INSERT ON fragments"
+                " FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+        )
+    pages.script["/a"] = [Answer(body=article_page("Refused"))]
+    media_id = await save(queue_db, pages, "/a")
+    async with running_worker(worker_settings):
+        state = await wait_for_status(queue_db, media_id)
+    assert (state.status, state.attempts, state.error_code) == ("failed", 1, "E_INGEST_FAILED")
+    assert state.error_message == "The page could not be processed."
+    [record] = [r for r in caplog.records if r.getMessage() == "processing failed unexpectedly"]
+    assert record.exc_info is not None
+    assert "fragments are refused" in str(record.exc_info[1])
