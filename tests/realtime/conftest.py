@@ -73,9 +73,14 @@ def realtime_settings(
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Served]:
-    """The app under uvicorn on a free loopback port until the block ends."""
+async def running(
+    settings: Settings, before: Callable[[Any], None] | None = None
+) -> AsyncIterator[Served]:
+    """The app under uvicorn on a free loopback port until the block ends; `before` sees
+    the app before it starts."""
     app = create_app(settings)
+    if before is not None:
+        before(app)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio"
     )
@@ -98,8 +103,9 @@ def serve(
 ) -> Callable[..., Any]:
     """`async with serve(**settings) as served:` one more server on the module's database."""
 
-    def start(**overrides: Any) -> Any:
-        return running(realtime_settings(realtime_database_url, identity, tmp_path, **overrides))
+    def start(before: Callable[[Any], None] | None = None, **overrides: Any) -> Any:
+        settings = realtime_settings(realtime_database_url, identity, tmp_path, **overrides)
+        return running(settings, before)
 
     return start
 

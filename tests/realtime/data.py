@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from nexus.db.engine import Database
 from nexus.db.tables import library_media
@@ -51,3 +51,9 @@ async def fail(database: Database, media_id: UUID) -> None:
 async def remove_from_libraries(engine: AsyncEngine, media_id: UUID) -> None:
     async with engine.begin() as connection:
         await connection.execute(delete(library_media).where(library_media.c.media_id == media_id))
+
+
+async def share_with(connection: AsyncConnection, media_id: UUID, users: list[UUID]) -> None:
+    """Put the media in each user's default library (they must exist)."""
+    for user_id in users:
+        await put_media(connection, await default_library_id(connection, user_id), media_id)
