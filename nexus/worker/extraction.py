@@ -13,8 +13,12 @@ only the pipeline; the worker's own process never does.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 import multiprocessing
+import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ __all__ = ["PageExtractor"]
 # A child is replaced after this many pages: what lxml and trafilatura's caches keep
 # grows with each page, and the worker's memory budget counts its children.
 PAGES_PER_CHILD = 200
+# prctl(2): the signal a process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +45,14 @@ class _Refusal:
     transient: bool
 
 
-def _load_pipeline() -> None:
-    """Each child's initializer: the pipeline's imports (seconds of CPU) happen when the
-    child starts, not in the first job it runs."""
+def _load_pipeline(worker_pid: int) -> None:
+    """Each child's initializer: it dies with the worker (a worker killed with SIGKILL
+    would otherwise leave its children waiting for pages forever), and the pipeline's
+    imports (seconds of CPU) happen when the child starts, not in its first job."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker_pid:  # the worker died before the line above
+        os._exit(1)
     import nexus.ingest.pipeline  # noqa: F401, PLC0415 - only children load it
 
 
@@ -71,6 +82,7 @@ class PageExtractor:
             mp_context=multiprocessing.get_context("spawn"),
             max_tasks_per_child=PAGES_PER_CHILD,
             initializer=_load_pipeline,
+            initargs=(os.getpid(),),
         )
 
     async def start(self) -> None:

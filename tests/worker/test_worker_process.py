@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +65,21 @@ def held_then_article(title: str) -> tuple[threading.Event, list[Answer]]:
     return hold, [Answer(body=body, release=hold), Answer(body=body)]
 
 
+def descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children] + [
+        grandchild for child in children for grandchild in descendants(int(child))
+    ]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie may never be reaped in a container)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def stop(process: subprocess.Popen[bytes], seconds: float = 30) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=seconds)
@@ -86,8 +103,14 @@ async def test_a_job_of_a_killed_worker_runs_again_on_another(
     with worker_process(env, tmp_path / "first.log") as first:
         pages.wait_for_hits("/slow", 1)
         assert (await media_state(queue_db, media_id)).status == "extracting"
+        children = descendants(first.pid)
+        assert children  # the pipeline's process (and multiprocessing's resource tracker)
         first.send_signal(signal.SIGKILL)
         first.wait()
+    deadline = time.monotonic() + 10
+    while any(running(child) for child in children):
+        assert time.monotonic() < deadline, "a killed worker's children outlived it"
+        await asyncio.sleep(0.1)
     hold.set()
     with worker_process(env, tmp_path / "second.log") as second:
         state = await wait_for_status(queue_db, media_id)
