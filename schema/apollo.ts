@@ -1,6 +1,6 @@
 // The Apollo Client 4 setup a Nexus frontend uses: the cache policies every connection
-// needs, the auth header, automatic persisted queries, and reading our error codes.
-// The e2e test and check.tsx use exactly this module.
+// needs, the auth header, automatic persisted queries, subscriptions over WebSocket, and
+// reading our error codes. The e2e test and check.tsx use exactly this module.
 import {
   ApolloClient,
   ApolloLink,
@@ -10,7 +10,9 @@ import {
 } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
-import { relayStylePagination } from "@apollo/client/utilities";
+import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
+import { isSubscriptionOperation, relayStylePagination } from "@apollo/client/utilities";
+import { createClient } from "graphql-ws";
 
 import { ErrorCode } from "./generated/enums";
 
@@ -56,6 +58,37 @@ export interface NexusClientOptions {
   persistedQueries?: boolean;
   /** A fetch to use instead of the global one (to count or observe requests). */
   fetch?: typeof fetch;
+  /** Where subscriptions go (graphql-transport-ws); default: `uri` as ws(s)://. */
+  wsUri?: string;
+  /** A WebSocket class where there is no global one (Node 20: the `ws` package's). */
+  webSocketImpl?: unknown;
+}
+
+/** The HTTP endpoint's WebSocket twin; a relative one resolves against the page. */
+function webSocketUrl(uri: string): string {
+  const url = new URL(uri, globalThis.location?.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.toString();
+}
+
+/**
+ * Subscriptions over one lazily opened WebSocket: the token goes in connection_init's
+ * payload, asked for again on every (re)connection, so a reconnect after the server
+ * closed an expired token's socket (4401) uses a fresh one. The graphql-ws client is made
+ * on the first subscription: a client that never subscribes needs no WebSocket class.
+ */
+function subscriptionLink(options: NexusClientOptions): ApolloLink {
+  let link: GraphQLWsLink | undefined;
+  return new ApolloLink((operation) => {
+    link ??= new GraphQLWsLink(
+      createClient({
+        url: options.wsUri ?? webSocketUrl(options.uri),
+        connectionParams: async () => ({ Authorization: `Bearer ${await options.getToken()}` }),
+        ...(options.webSocketImpl ? { webSocketImpl: options.webSocketImpl } : {}),
+      }),
+    );
+    return link.request(operation);
+  });
 }
 
 export function createNexusClient(options: NexusClientOptions): ApolloClient {
@@ -70,10 +103,13 @@ export function createNexusClient(options: NexusClientOptions): ApolloClient {
   if (options.persistedQueries) {
     links.push(new PersistedQueryLink({ sha256, useGETForHashedQueries: true }));
   }
-  return new ApolloClient({
-    link: ApolloLink.from([...links, http]),
-    cache: createNexusCache(),
-  });
+  // Subscriptions over WebSocket, everything else over HTTP.
+  const link = ApolloLink.split(
+    ({ query }) => isSubscriptionOperation(query),
+    subscriptionLink(options),
+    ApolloLink.from([...links, http]),
+  );
+  return new ApolloClient({ link, cache: createNexusCache() });
 }
 
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));

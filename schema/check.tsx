@@ -2,7 +2,13 @@
 // generated TypedDocumentNodes. `npm run typecheck` compiles it in strict mode, so a
 // schema or operation change that breaks a frontend breaks here first. Never rendered.
 import { type ReactNode, Suspense, useState } from "react";
-import { ApolloProvider, useMutation, useQuery, useSuspenseQuery } from "@apollo/client/react";
+import {
+  ApolloProvider,
+  useMutation,
+  useQuery,
+  useSubscription,
+  useSuspenseQuery,
+} from "@apollo/client/react";
 import { CombinedGraphQLErrors } from "@apollo/client";
 
 import { createNexusClient, nexusErrorCode } from "./apollo";
@@ -21,11 +27,13 @@ import {
   type MediaCapabilitiesFieldsFragment,
   MediaHighlightsDocument,
   MediaProcessingDocument,
+  MediaProcessingUpdatesDocument,
   ReaderDocument,
   RenameLibraryDocument,
   RetryMediaProcessingDocument,
   UpdateHighlightDocument,
   ViewerDocument,
+  ViewerMediaUpdatesDocument,
 } from "./generated/operations";
 
 /** What the user reads for each code: exhaustive, so a new code is a compile error here. */
@@ -272,6 +280,31 @@ function SaveByUrl(): ReactNode {
   );
 }
 
+/** A saved item's processing, live over WebSocket: its state now, then each change. */
+function ProcessingLive({ mediaId }: { mediaId: string }): ReactNode {
+  const { data, error } = useSubscription(MediaProcessingUpdatesDocument, {
+    variables: { mediaId },
+  });
+  if (error) return <ErrorNotice error={error} />;
+  const media = data?.mediaProcessing;
+  return media ? (
+    <p>
+      {media.title}: {media.capabilities.canRead ? "ready to read" : media.processingStatus}
+    </p>
+  ) : null;
+}
+
+/** The viewer's media as their processing changes, whichever they are. */
+function RecentChanges(): ReactNode {
+  const { data } = useSubscription(ViewerMediaUpdatesDocument);
+  const media = data?.viewerMediaUpdates;
+  return media ? (
+    <p>
+      {media.title} is now {media.processingStatus}
+    </p>
+  ) : null;
+}
+
 /** A media item's highlights (the viewer's, or everyone's they may see): highlight the
  * selected range of a fragment, recolour, annotate or delete one's own. */
 function Highlights({ mediaId }: { mediaId: string }): ReactNode {
@@ -382,6 +415,8 @@ export function App({ token }: { token: string }): ReactNode {
           <LibraryPage id="TGlicmFyeTo=" />
           <Members libraryId="TGlicmFyeTo=" />
           <SaveByUrl />
+          <ProcessingLive mediaId="TWVkaWE6" />
+          <RecentChanges />
           <Reader mediaId="TWVkaWE6" />
           <Highlights mediaId="TWVkaWE6" />
         </AppShell>

@@ -23,6 +23,7 @@ import {
   type TypedDocumentNode,
 } from "@apollo/client";
 import { filter, firstValueFrom } from "rxjs";
+import { WebSocket } from "ws";
 
 import { createNexusClient, nexusErrorCode } from "../apollo";
 import { ErrorCode, LibraryRole } from "../generated/enums";
@@ -792,6 +793,81 @@ await check("Highlights: a member of a shared library sees A's with mine: false"
     }),
   );
   assert.equal(nexusErrorCode(refused), ErrorCode.EHighlightNotFound);
+});
+
+// Subscriptions: over WebSocket (graphql-transport-ws, Node 20 has no global WebSocket),
+// through the same client's split link.
+type LiveMedia = operations.MediaProcessingFieldsFragment;
+
+/** Every result of a subscription until it completes (or `until` says enough). */
+function collect<TData, TVariables extends OperationVariables>(
+  apollo: ApolloClient,
+  query: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+  until: (data: TData) => boolean = () => false,
+): { done: Promise<TData[]>; started: Promise<void> } {
+  const results: TData[] = [];
+  let started!: () => void;
+  const startedPromise = new Promise<void>((resolve) => (started = resolve));
+  const done = new Promise<TData[]>((resolve, reject) => {
+    const subscription = apollo
+      .subscribe<TData, TVariables>({ query, variables } as ApolloClient.SubscribeOptions<
+        TData,
+        TVariables
+      >)
+      .subscribe({
+        next: (result) => {
+          if (result.error) return reject(result.error);
+          if (!result.data) return;
+          results.push(result.data as TData);
+          if (until(result.data as TData)) {
+            subscription.unsubscribe();
+            resolve(results);
+          }
+        },
+        error: reject,
+        complete: () => resolve(results),
+      });
+    started();
+  });
+  return { done, started: startedPromise };
+}
+
+await check("Subscriptions: a saved URL's states arrive over WebSocket until readable", async () => {
+  const apollo = createNexusClient({ uri: URL_, getToken: () => TOKEN_A, webSocketImpl: WebSocket });
+  const mine = collect(apollo, operations.ViewerMediaUpdatesDocument, {}, (data) =>
+    Boolean(data.viewerMediaUpdates.capabilities.canRead),
+  );
+  await mine.started;
+  // Let the viewerMediaUpdates subscription reach the server before the save.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const saved = await apollo.mutate({
+    mutation: AddMediaFromUrlDocument,
+    variables: { url: `${PAGE_URL}?copy=live` },
+  });
+  const mediaId = saved.data?.addMediaFromUrl?.media.id;
+  assert.ok(mediaId);
+  assert.equal(saved.data?.addMediaFromUrl?.created, true);
+  const states = await collect(apollo, operations.MediaProcessingUpdatesDocument, { mediaId })
+    .done;
+  const statuses = states.map((data) => data.mediaProcessing.processingStatus);
+  // The first answer is the state at subscription; the worker may be that far already.
+  const lifecycle = ["PENDING", "EXTRACTING", "READY_FOR_READING"];
+  assert.deepEqual(statuses, lifecycle.slice(lifecycle.indexOf(statuses[0] ?? "")));
+  const last: LiveMedia | undefined = states.at(-1)?.mediaProcessing;
+  assert.equal(last?.capabilities.canRead, true);
+  assert.equal(last?.title, "The Slow Reader");
+  sentOperations.add("MediaProcessingUpdates");
+  const updates = await mine.done;
+  assert.deepEqual(
+    updates.map((data) => data.viewerMediaUpdates.id).filter((id) => id !== mediaId),
+    [],
+  );
+  assert.equal(updates.at(-1)?.viewerMediaUpdates.processingStatus, "READY_FOR_READING");
+  sentOperations.add("ViewerMediaUpdates");
+  // The cache entry the subscription wrote is what a query reads, without the network.
+  const cached = apollo.readQuery({ query: MediaProcessingDocument, variables: { mediaId } });
+  assert.equal(cached?.media?.capabilities.canRead, true);
 });
 
 await check("Every operation of schema/operations went over the wire", async () => {

@@ -127,7 +127,8 @@ A good reading app keeps both, and never loses them.</p>
 
 class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        if self.path == "/article":
+        # Any query string too: a second URL of the same page is a second media item.
+        if self.path.partition("?")[0] == "/article":
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(ARTICLE_PAGE)))

@@ -132,5 +132,5 @@ def test_apollo_client_against_the_served_api(
     print(output)
     summary = re.search(r"^(\d+) passed, (\d+) failed$", output, re.MULTILINE)
     assert summary, f"{output}\n{test_server.log_tail()}"
-    assert (int(summary[1]), int(summary[2])) == (18, 0), f"{output}\n{test_server.log_tail()}"
+    assert (int(summary[1]), int(summary[2])) == (19, 0), f"{output}\n{test_server.log_tail()}"
     assert code == 0
