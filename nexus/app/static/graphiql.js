@@ -3,7 +3,13 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("graphiql-config").textContent);
-  var fetcher = GraphiQL.createFetcher({ url: config.url });
+  // Subscriptions go over WebSocket to the same path (graphql-transport-ws); GraphiQL
+  // sends the headers editor's entries (the Authorization header) in connection_init.
+  var socketScheme = location.protocol === "https:" ? "wss:" : "ws:";
+  var fetcher = GraphiQL.createFetcher({
+    url: config.url,
+    subscriptionUrl: socketScheme + "//" + location.host + config.url,
+  });
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
