@@ -118,12 +118,21 @@ LIBRARIES = Source(libraries, library_service.visible_libraries)
 MEDIA = Source(media, media_service.readable_media)
 FRAGMENTS = Source(fragments, media_service.readable_fragments)
 MEMBERSHIPS = Source(memberships, membership_service.visible_memberships)
-HIGHLIGHTS = Source(highlights, highlight_reads.visible_highlights)
+# Compiled reads take highlight rows unquoted: the quote is computed only where asked for.
+HIGHLIGHTS = Source(highlights, partial(highlight_reads.visible_highlights, quoted=False))
 STORED_JSON = media_service.stored_fragment_json
 
 
 def _capability(name: str) -> Computed:
     return Computed(lambda viewer, row: capability_expressions(viewer, row)[name])
+
+
+def _quote(part: str) -> Computed:
+    return Computed(
+        lambda _viewer, row: highlight_reads.quote(
+            row["fragment_text"], row["start_offset"], row["end_offset"]
+        )[part]
+    )
 
 
 OBJECTS: dict[str, dict[str, FieldSpec]] = {
@@ -178,7 +187,7 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "libraries": Connection("Library", library_service.libraries_holding, cursors.LIBRARIES),
         "highlights": Connection(
             "Highlight",
-            highlight_reads.highlights_of_media,
+            partial(highlight_reads.highlights_of_media, quoted=False),
             cursors.MEDIA_HIGHLIGHTS,
             choices=("mine",),
         ),
@@ -206,7 +215,7 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "media": Link("Media", MEDIA, ("media_id",)),
         "highlights": Connection(
             "Highlight",
-            highlight_reads.highlights_of_fragment,
+            partial(highlight_reads.highlights_of_fragment, quoted=False),
             cursors.FRAGMENT_HIGHLIGHTS,
             choices=("mine",),
         ),
@@ -220,9 +229,9 @@ OBJECTS: dict[str, dict[str, FieldSpec]] = {
         "isOwner": Computed(lambda viewer, row: row["author_user_id"] == viewer),
         "startOffset": Column("start_offset"),
         "endOffset": Column("end_offset"),
-        "exact": Column("exact"),
-        "prefix": Column("prefix"),
-        "suffix": Column("suffix"),
+        "exact": _quote("exact"),
+        "prefix": _quote("prefix"),
+        "suffix": _quote("suffix"),
         "color": Column("color"),
         "note": Column("note"),
         "createdAt": Column("created_at"),

@@ -2,10 +2,11 @@
 highlights a viewer may see, and the two lists (a fragment's, a media item's).
 
 A highlight row is the highlight's columns, its fragment's `media_id` and `idx`
-(`fragment_idx`), and `exact`, `prefix` and `suffix`: substrings of the fragment's
-canonical text, computed here and nowhere else. PostgreSQL's `substr` and `char_length`
-count code points, as Python's `str` does, so an astral character counts once on both
-sides.
+(`fragment_idx`), and either `exact`, `prefix` and `suffix` (substrings of the fragment's
+canonical text, computed by `quote` and nowhere else) or, unquoted, that text itself
+(`fragment_text`) for a caller that computes the quote only where it is asked for (the
+compiled reads, with `quote` again). PostgreSQL's `substr` and `char_length` count code
+points, as Python's `str` does, so an astral character counts once on both sides.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, FromClause, Integer, Select, func, literal_column, select
 
 from nexus.db.engine import DriverConnection, Record
 from nexus.db.statement_cache import fetch_cached
@@ -33,6 +34,7 @@ __all__ = [
     "highlights_of_media",
     "list_highlight_pages_by_fragment",
     "list_highlight_pages_by_media",
+    "quote",
     "visible_highlights",
 ]
 
@@ -48,89 +50,114 @@ class HighlightColor(StrEnum):
     PURPLE = "purple"
 
 
-def _quote(
+def _integer(value: int) -> ColumnElement[int]:
+    # A constant of the statement, not a parameter: it keeps compiled reads' SQL short.
+    return literal_column(str(value), Integer)
+
+
+def quote(
     text: ColumnElement[str], start: ColumnElement[int], end: ColumnElement[int]
-) -> list[ColumnElement[str]]:
+) -> dict[str, ColumnElement[str]]:
     """exact = text[start:end], prefix = text[max(start - 32, 0):start], suffix =
     text[end:end + 32] (`substr` counts from 1)."""
-    context = literal(CONTEXT_LENGTH)
-    prefix_start = func.greatest(start - context, 0)
-    return [
-        func.substr(text, start + 1, end - start).label("exact"),
-        func.substr(text, prefix_start + 1, start - prefix_start).label("prefix"),
-        func.substr(text, end + 1, context).label("suffix"),
-    ]
+    context = _integer(CONTEXT_LENGTH)
+    prefix_start = func.greatest(start - context, _integer(0))
+    return {
+        "exact": func.substr(text, start + _integer(1), end - start),
+        "prefix": func.substr(text, prefix_start + _integer(1), start - prefix_start),
+        "suffix": func.substr(text, end + _integer(1), context),
+    }
 
 
-def highlight_rows() -> Select[Any]:
-    """Every highlight row, unchecked: the base of every read below."""
-    h = highlights.c
+def highlight_rows(
+    *, quoted: bool = True, h: FromClause = highlights, f: FromClause = fragments
+) -> Select[Any]:
+    """Every highlight row (of `h`, joined to its fragment `f`), unchecked: the base of
+    every read below. Unquoted rows carry the fragment's text as `fragment_text` instead
+    of `exact`, `prefix` and `suffix`."""
+    text = f.c.canonical_text
+    if quoted:
+        parts = quote(text, h.c.start_offset, h.c.end_offset)
+        derived = [value.label(name) for name, value in parts.items()]
+    else:
+        derived = [text.label("fragment_text")]
     return select(
-        h.id,
-        h.fragment_id,
-        h.author_user_id,
-        h.start_offset,
-        h.end_offset,
-        h.color,
-        h.note,
-        h.created_at,
-        h.updated_at,
-        fragments.c.media_id,
-        fragments.c.idx.label("fragment_idx"),
-        *_quote(fragments.c.canonical_text, h.start_offset, h.end_offset),
-    ).join_from(highlights, fragments, fragments.c.id == h.fragment_id)
+        h.c.id,
+        h.c.fragment_id,
+        h.c.author_user_id,
+        h.c.start_offset,
+        h.c.end_offset,
+        h.c.color,
+        h.c.note,
+        h.c.created_at,
+        h.c.updated_at,
+        f.c.media_id,
+        f.c.idx.label("fragment_idx"),
+        *derived,
+    ).join_from(h, f, f.c.id == h.c.fragment_id)
 
 
-def visible_highlights(viewer_id: ViewerId) -> Select[Any]:
+def visible_highlights(viewer_id: ViewerId, *, quoted: bool = True) -> Select[Any]:
     """The highlights the viewer may see (visibility.can_see_highlight)."""
     author, media_id = highlights.c.author_user_id, fragments.c.media_id
-    return highlight_rows().where(can_see_highlight(viewer_id, author, media_id))
+    return highlight_rows(quoted=quoted).where(can_see_highlight(viewer_id, author, media_id))
 
 
-def _listed(viewer_id: ViewerId, mine: bool | None) -> ColumnElement[bool]:
+def _listed(
+    viewer_id: ViewerId, mine: bool | None, h: FromClause, f: FromClause
+) -> ColumnElement[bool]:
     # Lists hang under a fragment or media item the viewer reads, so the rule's author
     # branch is the author test alone; `mine` keeps that branch only (null: the default).
-    author = highlights.c.author_user_id
     if mine is not False:
-        return author == viewer_id
-    return can_see_highlight(viewer_id, author, fragments.c.media_id, media_readable=True)
+        return h.c.author_user_id == viewer_id
+    return can_see_highlight(viewer_id, h.c.author_user_id, f.c.media_id, media_readable=True)
 
 
-def highlights_of_fragment(viewer_id: ViewerId, *, mine: bool | None = True) -> PagedList:
+def _short_aliases() -> tuple[FromClause, FromClause]:
+    # psycopg parses a statement over 4 KiB again on every execution (it caches shorter
+    # ones): the reader with highlights stays under that with one-letter names.
+    return highlights.alias("h"), fragments.alias("f")
+
+
+def highlights_of_fragment(
+    viewer_id: ViewerId, *, mine: bool | None = True, quoted: bool = True
+) -> PagedList:
     """Per (readable) fragment, the highlights the viewer sees (only their own with
     `mine`), by start offset, end offset, creation time, id."""
-    h = highlights.c
+    h, f = _short_aliases()
 
     def members(fragment_id: ColumnElement[UUID]) -> Select[Any]:
-        rows = select(h.id).where(h.fragment_id == fragment_id, _listed(viewer_id, mine))
+        rows = select(h.c.id).where(h.c.fragment_id == fragment_id, _listed(viewer_id, mine, h, f))
         if mine is False:  # the rule reads the fragment's media
-            rows = rows.join_from(highlights, fragments, fragments.c.id == h.fragment_id)
+            rows = rows.join_from(h, f, f.c.id == h.c.fragment_id)
         return rows
 
     return PagedList(
-        rows=lambda fragment_id: highlight_rows().where(
-            h.fragment_id == fragment_id, _listed(viewer_id, mine)
+        rows=lambda fragment_id: highlight_rows(quoted=quoted, h=h, f=f).where(
+            h.c.fragment_id == fragment_id, _listed(viewer_id, mine, h, f)
         ),
         members=members,
-        key=(h.start_offset, h.end_offset, h.created_at, h.id),
+        key=(h.c.start_offset, h.c.end_offset, h.c.created_at, h.c.id),
         descending=False,
     )
 
 
-def highlights_of_media(viewer_id: ViewerId, *, mine: bool | None = True) -> PagedList:
+def highlights_of_media(
+    viewer_id: ViewerId, *, mine: bool | None = True, quoted: bool = True
+) -> PagedList:
     """Per (readable) media, the highlights the viewer sees (only their own with `mine`),
     by fragment idx, start offset, end offset, creation time, id."""
-    h = highlights.c
+    h, f = _short_aliases()
     return PagedList(
-        rows=lambda media_id: highlight_rows().where(
-            fragments.c.media_id == media_id, _listed(viewer_id, mine)
+        rows=lambda media_id: highlight_rows(quoted=quoted, h=h, f=f).where(
+            f.c.media_id == media_id, _listed(viewer_id, mine, h, f)
         ),
         members=lambda media_id: (
-            select(h.id)
-            .join_from(highlights, fragments, fragments.c.id == h.fragment_id)
-            .where(fragments.c.media_id == media_id, _listed(viewer_id, mine))
+            select(h.c.id)
+            .join_from(h, f, f.c.id == h.c.fragment_id)
+            .where(f.c.media_id == media_id, _listed(viewer_id, mine, h, f))
         ),
-        key=(fragments.c.idx, h.start_offset, h.end_offset, h.created_at, h.id),
+        key=(f.c.idx, h.c.start_offset, h.c.end_offset, h.c.created_at, h.c.id),
         descending=False,
     )
 
