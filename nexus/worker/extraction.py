@@ -2,8 +2,8 @@
 
 The pipeline is CPU-bound Python and lxml. Measured with `python -m nexus.bench.ingest` on
 the 89 benchmark pages (2 shared cores, `nexus serve` and PostgreSQL beside, runs
-alternated): one child process gave 0.75-0.92 of the in-process pipeline's pages/s with
-a worker peak RSS of 219 MiB; two threads in the worker 0.53-0.62 and 163 MiB (the GIL
+alternated): one child process gave 0.73-0.92 of the in-process pipeline's pages/s with
+a worker peak RSS of 203-205 MiB; two threads in the worker 0.53-0.62 and 163 MiB (the GIL
 keeps the pipeline and the loop's fetches and statements on one core); two children
 0.48 and 260 MiB (over the 250 MiB budget, and no faster on 2 cores). Children are
 spawned (not forked from a process with a running loop and open connections) and import
