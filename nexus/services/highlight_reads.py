@@ -74,7 +74,8 @@ def highlight_rows(
 ) -> Select[Any]:
     """Every highlight row (of `h`, joined to its fragment `f`), unchecked: the base of
     every read below. Unquoted rows carry the fragment's text as `fragment_text` instead
-    of `exact`, `prefix` and `suffix`."""
+    of `exact`, `prefix` and `suffix`. The join is outer (every highlight has its
+    fragment) so that PostgreSQL drops it where nothing reads the fragment's columns."""
     text = f.c.canonical_text
     if quoted:
         parts = quote(text, h.c.start_offset, h.c.end_offset)
@@ -94,7 +95,7 @@ def highlight_rows(
         f.c.media_id,
         f.c.idx.label("fragment_idx"),
         *derived,
-    ).join_from(h, f, f.c.id == h.c.fragment_id)
+    ).join_from(h, f, f.c.id == h.c.fragment_id, isouter=True)
 
 
 def visible_highlights(viewer_id: ViewerId, *, quoted: bool = True) -> Select[Any]:
