@@ -16,8 +16,8 @@ import httpx
 
 from nexus.auth.local_keys import DEV_USER_ID, LocalSigningKey
 from tests.worker.pages import Answer, PageServer, article_page
+from tests.worker.processes import descendants, running
 from tests.worker.test_saved_through_graphql import SAVE, STATE
-from tests.worker.test_worker_process import descendants, running
 
 
 def free_port() -> int:

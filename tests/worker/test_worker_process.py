@@ -19,6 +19,7 @@ import pytest
 from nexus.db.engine import Database
 from tests.worker.conftest import media_state, save, wait_for_status
 from tests.worker.pages import Answer, PageServer, article_page
+from tests.worker.processes import descendants, running
 
 NEXUS = [sys.executable, "-m", "nexus"]
 
@@ -63,21 +64,6 @@ def held_then_article(title: str) -> tuple[threading.Event, list[Answer]]:
     hold = threading.Event()
     body = article_page(title)
     return hold, [Answer(body=body, release=hold), Answer(body=body)]
-
-
-def descendants(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(child) for child in children] + [
-        grandchild for child in children for grandchild in descendants(int(child))
-    ]
-
-
-def running(pid: int) -> bool:
-    """Alive and not a zombie (an orphan's zombie may never be reaped in a container)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def stop(process: subprocess.Popen[bytes], seconds: float = 30) -> int:
