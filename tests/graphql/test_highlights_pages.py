@@ -155,3 +155,19 @@ async def test_50_concurrent_creates_of_one_range_make_one_highlight(committed_a
     assert stored == 1
     page = await of_media(committed_api, viewer, media_id)
     assert page["edges"][0]["node"] == succeeded[0]["data"]["createHighlight"]["highlight"]
+
+
+async def test_the_cost_limit_counts_the_highlight_lists(api, connection) -> None:
+    viewer = await api.new_user()
+    media_id, _ = await readable_text(api, connection, viewer, ["Hello"])
+    reader = (
+        "query($id: ID!) { media(id: $id) { fragments(first: 100) { edges { node { "
+        "highlights%s { edges { node { id } } } } } } highlights { totalCount } } }"
+    )
+    refused = await api.post(reader % "", {"id": media_gid(media_id)}, user=viewer)
+    body = refused.json()
+    assert codes(body) == ["E_INVALID_REQUEST"]
+    # 100 fragments, 100 highlights each by default, and the media's 100 highlights.
+    assert body["errors"][0]["extensions"]["cost"] == {"requested": 10_200, "maximum": 10_000}
+    allowed = await api.gql(reader % "(first: 20)", {"id": media_gid(media_id)}, user=viewer)
+    assert allowed["extensions"]["cost"]["requested"] == 100 + 100 * 20 + 100
