@@ -3,9 +3,11 @@ rules of creation for what changes, and author-only writes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import text
 
 from tests.factories import global_id
 from tests.graphql.highlighting import (
@@ -167,3 +169,24 @@ async def test_the_author_deletes_it_once(api, connection) -> None:
     assert codes(await update(api, viewer, highlight["id"], color="GREEN")) == [
         "E_HIGHLIGHT_NOT_FOUND"
     ]
+
+
+async def test_a_new_range_needs_media_that_can_be_highlighted(api, connection) -> None:
+    viewer, media_id, _, before = await _highlight(api, connection)
+    await connection.execute(
+        text("UPDATE media SET processing_status = 'extracting' WHERE id = :m"), {"m": media_id}
+    )
+    assert codes(await update(api, viewer, before["id"], startOffset=1)) == ["E_MEDIA_NOT_READY"]
+    # What does not touch the text still changes.
+    assert _changed(await update(api, viewer, before["id"], color="GREEN"))["color"] == "GREEN"
+
+
+async def test_updated_at_moves_with_a_change_and_created_at_stays(committed_api, engine) -> None:
+    viewer = await committed_api.new_user()
+    async with engine.begin() as connection:
+        _, (fragment,) = await readable_text(committed_api, connection, viewer, [TEXT])
+    before = await created(committed_api, viewer, fragment, 0, 5)
+    after = _changed(await update(committed_api, viewer, before["id"], note="later"))
+    assert after["createdAt"] == before["createdAt"]
+    moved = datetime.fromisoformat(after["updatedAt"])
+    assert moved > datetime.fromisoformat(before["updatedAt"])
