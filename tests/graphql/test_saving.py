@@ -239,3 +239,18 @@ async def test_a_library_id_of_another_type_is_e_invalid_request(api, connection
     body = await save(api, viewer, "https://example.com/x", media_gid(uuid4()))
     assert codes(body) == ["E_INVALID_REQUEST"]
     assert await _media_count(connection) == 0
+
+
+async def test_many_saves_on_one_connection_keep_working(api, connection) -> None:
+    # The pinned test connection serves every save: past psycopg's prepare threshold and
+    # PostgreSQL's five custom plans, the INSERT runs on a generic plan, whose ON CONFLICT
+    # target must still match the partial unique index (it failed from the 11th save).
+    viewer = await api.new_user()
+    for index in range(15):
+        body = await save(api, viewer, f"https://example.com/series/{index}")
+        assert "errors" not in body, (index, body)
+        await connection.execute(
+            text("UPDATE media SET processing_status = 'ready_for_reading' WHERE id = :id"),
+            {"id": body["data"]["addMediaFromUrl"]["media"]["uuid"]},
+        )
+    assert await _media_count(connection) == 15
