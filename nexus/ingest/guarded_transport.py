@@ -120,7 +120,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            raise TypeError("the guarded transport serves httpx.AsyncClient only")
         response = await self._pool.handle_async_request(
             httpcore.Request(
                 method=request.method,
