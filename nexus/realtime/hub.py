@@ -17,16 +17,26 @@ import logging
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
 from nexus.db.engine import Database
 from nexus.realtime.events import MERGED, MediaEvent
-from nexus.services.media_watch import get_media_readers, get_media_statuses
+from nexus.services.media_watch import (
+    get_media_readers,
+    get_media_statuses,
+    list_media_changed_since,
+)
 
 __all__ = ["Fanout", "Subscriber"]
 
 logger = logging.getLogger("nexus.realtime")
+
+CLOCK_SKEW_SECONDS = 2.0
+# After a long outage, subscribers of everything hear of this many changes at most (the
+# latest): past that, a client is better served by reading its libraries again.
+MAX_CHANGES_REREAD = 1000
 
 
 class Subscriber(Protocol):
@@ -58,8 +68,12 @@ class _Join:
     media_id: UUID
 
 
+@dataclass(frozen=True, slots=True)
 class _Resynchronize:
-    """Re-read every watched media: the listener was away and may have missed events."""
+    """Re-read every watched media, and for subscribers of everything the media changed
+    since `missed_since`: the listener was away and may have missed events."""
+
+    missed_since: float | None
 
 
 class Fanout:
@@ -93,8 +107,8 @@ class Fanout:
     def publish(self, event: MediaEvent) -> None:
         self._inbox.put_nowait(event)
 
-    def resynchronize(self) -> None:
-        self._inbox.put_nowait(_Resynchronize())
+    def resynchronize(self, missed_since: float | None) -> None:
+        self._inbox.put_nowait(_Resynchronize(missed_since))
 
     def watch(self, subscriber: Subscriber, media_id: UUID) -> None:
         """Deliver the media's state now, then after each change. Registered at once, so
@@ -127,7 +141,7 @@ class Fanout:
                     if self._watching.get(item.subscriber) == item.media_id:
                         await self._deliver(item.media_id, [item.subscriber])
                 else:
-                    await self._resynchronize()
+                    await self._resynchronize(item.missed_since)
             except Exception:
                 # A database that went away: the listener reconnects, and the re-read
                 # after it delivers what this item would have.
@@ -148,16 +162,23 @@ class Fanout:
         if watchers:
             await self._deliver(event.media_id, watchers)
 
-    async def _resynchronize(self) -> None:
-        if not self._watchers:
-            return
+    async def _resynchronize(self, missed_since: float | None) -> None:
         async with self.database.driver_connection() as connection:
             statuses = await get_media_statuses(
                 connection=connection, media_ids=list(self._watchers)
             )
+            changed: list[UUID] = []
+            if missed_since is not None and self._everything:
+                # Updated by the database's clock: a little earlier covers a skew.
+                since = datetime.fromtimestamp(missed_since - CLOCK_SKEW_SECONDS, UTC)
+                changed = await list_media_changed_since(
+                    connection=connection, since=since, limit=MAX_CHANGES_REREAD
+                )
         for media_id in list(self._watchers):
             if statuses.get(media_id) != self._status.get(media_id):
                 await self._deliver(media_id, list(self._watchers.get(media_id, ())))
+        for media_id in changed:
+            await self._deliver(media_id, list(self._everything))
 
     async def _deliver(
         self, media_id: UUID, subscribers: list[Subscriber], *, final: bool = False

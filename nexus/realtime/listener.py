@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,20 +34,25 @@ LONGEST_RETRY_SECONDS = 5.0
 
 class MediaEventListener:
     """LISTENs on `nexus_media_events` until stopped; each event goes to `on_event`,
-    and `on_reconnect` is called each time it is listening (again)."""
+    and `on_reconnect` is called each time it is listening (again), with the last time
+    (epoch seconds) the previous connection was known to be listening: what committed
+    after it may have been missed. None on the first connection."""
 
     def __init__(
         self,
         conninfo: str,
         *,
         on_event: Callable[[MediaEvent], None],
-        on_reconnect: Callable[[], None],
+        on_reconnect: Callable[[float | None], None],
     ) -> None:
         self.conninfo = conninfo
         self.on_event = on_event
         self.on_reconnect = on_reconnect
         self.connected = asyncio.Event()
         self.reconnects = 0
+        # Notifications arrive in commit order: nothing committed before the last one
+        # heard (or the LISTEN) was missed.
+        self.last_heard: float | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -68,9 +74,10 @@ class MediaEventListener:
                     await connection.execute(listen)
                     self.connected.set()
                     delay = FIRST_RETRY_SECONDS
+                    missed_since, self.last_heard = self.last_heard, time.time()
                     # The first connection too: subscribers may have read their media's
                     # state before anything was listening.
-                    self.on_reconnect()
+                    self.on_reconnect(missed_since)
                     await self._listen(connection)
             except (psycopg.OperationalError, OSError) as error:
                 if self.connected.is_set():
@@ -88,6 +95,7 @@ class MediaEventListener:
 
     async def _listen(self, connection: psycopg.AsyncConnection[Any]) -> None:
         async for notification in connection.notifies():
+            self.last_heard = time.time()
             event = parse_media_event(notification.payload)
             if event is not None:
                 self.on_event(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
@@ -16,7 +17,7 @@ from nexus.db.statement_cache import fetch_cached
 from nexus.db.tables import media
 from nexus.services.visibility import can_read_media
 
-__all__ = ["MediaReaders", "get_media_readers", "get_media_statuses"]
+__all__ = ["MediaReaders", "get_media_readers", "get_media_statuses", "list_media_changed_since"]
 
 _UUIDS = ARRAY(PG_UUID(as_uuid=True))
 
@@ -76,3 +77,24 @@ async def get_media_statuses(
         {"media_ids": list(media_ids)},
     )
     return {row.id: str(row.processing_status) for row in rows}
+
+
+async def list_media_changed_since(
+    *, connection: DriverConnection, since: datetime, limit: int
+) -> list[UUID]:
+    """The media changed at or after `since`, oldest change first, at most `limit`
+    (the most recent ones when more changed)."""
+    recent = (
+        select(media.c.id, media.c.updated_at)
+        .where(media.c.updated_at >= bindparam("since"))
+        .order_by(media.c.updated_at.desc())
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    rows = await fetch_cached(
+        connection,
+        "media_changed_since",
+        lambda: select(recent.c.id).order_by(recent.c.updated_at),
+        {"since": since, "limit": limit},
+    )
+    return [row.id for row in rows]

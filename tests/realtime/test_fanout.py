@@ -94,19 +94,49 @@ async def test_the_final_state_arrives_after_the_listener_lost_its_connection(
         media_id = await saved_media(realtime_engine, user)
         await socket.subscribe("1", MEDIA_PROCESSING, {"id": global_id("Media", media_id)})
         assert _statuses([(await socket.receive())["payload"]]) == ["PENDING"]
-        libpq = realtime_database_url.replace("postgresql+psycopg://", "postgresql://")
-        async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as admin:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE application_name = %s AND datname = current_database()",
-                (APPLICATION_NAME,),
-            )
+        await _terminate_listener(realtime_database_url)
         # Committed while the listener is away: these notifications reach no one.
         await start(worker_database, media_id)
         await complete(worker_database, media_id, f"https://example.org/{uuid4().hex}")
         payloads = await socket.until_complete("1")
     assert listener.reconnects >= 1
     assert _statuses(payloads)[-1] == "READY_FOR_READING"
+
+
+async def _terminate_listener(database_url: str) -> None:
+    libpq = database_url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as admin:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
+            (APPLICATION_NAME,),
+        )
+
+
+async def test_viewer_media_updates_hears_of_changes_missed_while_the_listener_was_away(
+    connect,
+    served,
+    realtime_database_url: str,
+    realtime_engine: AsyncEngine,
+    worker_database: Database,
+) -> None:
+    """The same simulated restart (pg_terminate_backend of the listener's backend)."""
+    user = uuid4()
+    async with connect(user) as socket:
+        media_id = await saved_media(realtime_engine, user)
+        await socket.subscribe("all", VIEWER_MEDIA_UPDATES)
+        await asyncio.sleep(0.1)
+        await _terminate_listener(realtime_database_url)
+        await start(worker_database, media_id)
+        await complete(worker_database, media_id, f"https://example.org/{uuid4().hex}")
+        seen = []
+        while not seen or seen[-1] != "READY_FOR_READING":
+            message = await socket.receive()
+            assert message["id"] == "all", message
+            media = message["payload"]["data"]["viewerMediaUpdates"]
+            assert media["uuid"] == str(media_id)
+            seen.append(media["processingStatus"])
+    assert served.app.app.state.media_events.reconnects >= 1
 
 
 async def test_viewer_media_updates_streams_only_what_the_viewer_can_read(
