@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     nexus_worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
     nexus_worker_stalled_seconds: float = Field(default=60.0, gt=0)
     nexus_worker_recovery_cron: str = "* * * * *"
+    # Prometheus metrics (docs/operations.md): on /metrics of the API, on by default only in
+    # local and test; on a listener of their own when NEXUS_METRICS_PORT is set. A worker
+    # answers /health (and /metrics) on NEXUS_WORKER_HEALTH_PORT when it is set.
+    nexus_metrics: bool | None = None
+    nexus_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    nexus_worker_health_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("database_url")
     @classmethod
@@ -200,6 +206,13 @@ class Settings(BaseSettings):
         """Suggestions ("did you mean …") in errors: NEXUS_FIELD_SUGGESTIONS, else local/test."""
         if self.nexus_field_suggestions is not None:
             return self.nexus_field_suggestions
+        return not self.is_deployed
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """Prometheus metrics: NEXUS_METRICS when set, else only in local and test."""
+        if self.nexus_metrics is not None:
+            return self.nexus_metrics
         return not self.is_deployed
 
     @property

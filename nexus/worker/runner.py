@@ -15,10 +15,12 @@ from procrastinate import App
 from nexus.config import Settings, SettingsError
 from nexus.db.engine import Database, create_engine
 from nexus.ingest.fetch import FetchLimits
+from nexus.observability.worker_health import worker_health
 from nexus.queue.app import PROCESS_MEDIA, QUEUE, ProcessingRetry, create_queue_app
 from nexus.worker.extraction import PageExtractor
 from nexus.worker.log_context import JobLogFilter
 from nexus.worker.maintenance import recover_stalled_jobs, remove_old_jobs
+from nexus.worker.polling import run_queue_worker
 from nexus.worker.process_media import process_media
 from nexus.worker.resources import WorkerResources
 
@@ -62,8 +64,11 @@ async def run_worker(settings: Settings, *, concurrency: int, processes: int = 1
     )
     try:
         await extractor.start()
-        async with app.open_async():
-            await app.run_worker_async(
+        async with worker_health(settings, database) as health:
+            await run_queue_worker(
+                app,
+                health,
+                metrics=settings.metrics_enabled,
                 queues=[QUEUE],
                 name=f"nexus-{os.getpid()}",
                 concurrency=concurrency,

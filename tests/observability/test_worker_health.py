@@ -1,0 +1,66 @@
+"""`nexus worker`'s health answer on NEXUS_WORKER_HEALTH_PORT, through a database lost and
+found again (a proxy closed and reopened; the shared PostgreSQL keeps running)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.cli_process import cli_env, free_port
+from tests.observability.closable_proxy import ClosableProxy
+from tests.observability.conftest import status_becomes
+
+NEXUS = [sys.executable, "-m", "nexus"]
+
+
+def start_worker(database_url: str, health_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = cli_env(
+        DATABASE_URL=database_url,
+        NEXUS_ENV="local",
+        NEXUS_STATE_DIR=str(tmp_path / "state"),
+        NEXUS_LOG_FORMAT="json",
+        NEXUS_WORKER_HEALTH_PORT=str(health_port),
+        NEXUS_WORKER_HEARTBEAT_SECONDS="0.5",
+    )
+    with (tmp_path / "worker.log").open("ab") as log:
+        return subprocess.Popen(  # noqa: S603
+            [*NEXUS, "worker", "--concurrency", "1"], env=env, stdout=log, stderr=log
+        )
+
+
+async def test_health_is_503_while_the_database_is_lost_and_200_again_after(
+    own_db_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    health = f"http://127.0.0.1:{port}/health"
+    log = tmp_path / "worker.log"
+    async with ClosableProxy.to(own_db_url) as proxy:
+        worker = start_worker(proxy.url(own_db_url), port, tmp_path)
+        try:
+            await status_becomes(health, 200, seconds=60)
+            await proxy.close()
+            await status_becomes(health, 503)
+            assert worker.poll() is None, "the worker exited instead of waiting"
+            await proxy.open()
+            await status_becomes(health, 200)
+            # A stop once it polls again: the first loop's shutdown may still be retrying.
+            await log_says(log, "Starting worker", times=2)
+            worker.send_signal(signal.SIGTERM)
+            # Waited for off the event loop, which serves the proxy the worker stops through.
+            assert await asyncio.to_thread(worker.wait, 30) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+    assert "lost the database" in log.read_text()
+
+
+async def log_says(log: Path, words: str, *, times: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while (await asyncio.to_thread(log.read_text)).count(words) < times:
+        assert time.monotonic() < deadline, f"{words!r} not logged {times} times"
+        await asyncio.sleep(0.2)
