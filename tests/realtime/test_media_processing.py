@@ -3,6 +3,7 @@ completion after a final state, a merge's survivor last, E_MEDIA_NOT_FOUND."""
 
 from __future__ import annotations
 
+import asyncio
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -94,3 +95,37 @@ async def test_after_a_merge_the_survivor_is_the_last_event(
         payloads = await socket.until_complete("m")
     assert _statuses(payloads)[0] == "EXTRACTING"
     assert payloads[-1]["data"]["mediaProcessing"]["uuid"] == str(survivor)
+
+
+async def test_no_change_is_lost_between_the_first_answer_and_the_next(
+    connect, realtime_engine: AsyncEngine, worker_database: Database
+) -> None:
+    """The subscription and the worker's transitions race: whichever wins, the states
+    arrive in lifecycle order and the last one is READY_FOR_READING."""
+    lifecycle = ["PENDING", "EXTRACTING", "READY_FOR_READING"]
+    user = uuid4()
+    async with connect(user) as socket:
+        for attempt in range(10):
+            media_id = await saved_media(realtime_engine, user)
+
+            async def transitions(media_id=media_id) -> None:
+                await start(worker_database, media_id)
+                await complete(worker_database, media_id, f"https://example.org/{uuid4().hex}")
+
+            variables = {"id": global_id("Media", media_id)}
+            await asyncio.gather(
+                socket.subscribe(str(attempt), MEDIA_PROCESSING, variables), transitions()
+            )
+            payloads = await socket.until_complete(str(attempt))
+            # A state is sent again when another of its fields changed: a resolution's
+            # reads are separate statements, and one may already see the next commit.
+            statuses = [
+                s
+                for i, s in enumerate(_statuses(payloads))
+                if _statuses(payloads)[i - 1 : i] != [s]
+            ]
+            # In lifecycle order; a state overtaken before it was read may be left out.
+            order = [lifecycle.index(status) for status in statuses]
+            assert order == sorted(set(order)), statuses
+            assert statuses[-1] == "READY_FOR_READING"
+            assert payloads[-1]["data"]["mediaProcessing"]["capabilities"] == {"canRead": True}
