@@ -35,6 +35,8 @@ def _config(host: str, port: int, grace_seconds: int) -> uvicorn.Config:
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=grace_seconds,
+        # A WebSocket message is a GraphQL request: the HTTP body's limit (uvicorn: 16 MiB).
+        ws_max_size=1024 * 1024,
     )
 
 
