@@ -53,6 +53,14 @@ async def test_the_cost_limit_applies_to_subscriptions(serve, identity: Identity
     assert error["extensions"]["cost"] == {"requested": 50, "maximum": 10}
 
 
+async def test_the_token_limit_applies_to_subscriptions(serve, identity: IdentityProvider) -> None:
+    async with serve(nexus_max_tokens=10) as served, GraphQLSocket.open(served.url) as socket:
+        await socket.init(identity.token(uuid4()))
+        await socket.subscribe("long", MEDIA_PROCESSING, {"id": global_id("Media", uuid4())})
+        error = await _refusal(socket, "long")
+    assert error["extensions"]["tokens"] == {"maximum": 10}
+
+
 async def test_invalid_documents_and_other_operations_are_refused(connect) -> None:
     async with connect(uuid4()) as socket:
         await socket.subscribe("q", "{ viewer { user { uuid } } }")
