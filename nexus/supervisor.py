@@ -11,10 +11,13 @@ closes its pool; a worker that exits on its own stops the others.
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from types import FrameType
@@ -41,7 +44,16 @@ def supervise(host: str, port: int, workers: int, grace_seconds: int) -> int:
     # Bind once here first so a taken port fails now, with one clear error.
     listener(host, port).close()
     command = [sys.executable, "-m", "nexus.serve", host, str(port), str(grace_seconds)]
-    processes = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 (our own)
+    # prometheus-client's multiprocess mode: the workers write their metrics to files here
+    # and a scrape of any one adds them all up. Fresh per server start, so no count of a
+    # previous run is added in; removed at the end (no worker is ever replaced, so no
+    # file of a dead worker is left among live ones meanwhile).
+    metrics_dir = tempfile.mkdtemp(prefix="nexus-metrics-")
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    processes = [
+        subprocess.Popen(command, env=environment)  # noqa: S603 (our own)
+        for _ in range(workers)
+    ]
     forwarded: set[int] = set()
 
     def forward(signum: int, _frame: FrameType | None) -> None:
@@ -58,6 +70,7 @@ def supervise(host: str, port: int, workers: int, grace_seconds: int) -> int:
         forward(signal.SIGTERM, None)
     for process in processes:
         process.wait()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
     # uvicorn re-raises the signal it stopped on once shut down, so a worker we told to
     # stop ends "killed by" that signal: a clean exit.
     clean = {0, *(-signum for signum in forwarded)}

@@ -29,6 +29,7 @@ from nexus.graphql.execution import GraphQLExecutor
 from nexus.graphql.limits import QueryLimits
 from nexus.graphql.schema import build_schema
 from nexus.logging_setup import configure_logging
+from nexus.observability.setup import api_metrics
 from nexus.realtime import Fanout, MediaEventListener
 from nexus.services.saving_policy import SavingPolicy
 from nexus.services.users import EnsuredUsers
@@ -111,7 +112,15 @@ def create_app(
             max_queued_messages=settings.nexus_ws_max_queued_messages,
         ),
     )
+    metrics = api_metrics(
+        settings,
+        database=database,
+        documents=executor._documents,
+        compiled=compiled,
+        websocket=websocket,
+    )
     routes = [
+        *metrics.routes,
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
@@ -131,9 +140,11 @@ def create_app(
         keys.start_refreshing()
         fanout.start()
         listener.start()
+        await metrics.start()
         try:
             yield
         finally:
+            await metrics.stop()
             await websocket.going_away()
             await listener.aclose()
             await fanout.aclose()
@@ -152,7 +163,9 @@ def create_app(
     starlette.state.compiled_reads = compiled
     starlette.state.media_events = listener
     starlette.state.websocket = websocket
-    return RequestLogMiddleware(_GraphQLFirst(endpoint, websocket, starlette))
+    return RequestLogMiddleware(
+        _GraphQLFirst(endpoint, websocket, starlette), metrics=metrics.requests
+    )
 
 
 class _GraphQLFirst:

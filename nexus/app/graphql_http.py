@@ -38,6 +38,7 @@ from nexus.errors import ErrorCode, NexusError
 from nexus.graphql.context import Context
 from nexus.graphql.errors import format_execution_error, format_request_error, internal_error
 from nexus.graphql.execution import GraphQLExecutor, PreparedOperation, RequestError
+from nexus.observability.request_record import ReadPath, note_execution
 from nexus.services.saving_policy import SavingPolicy
 from nexus.services.users import EnsuredUsers
 
@@ -269,9 +270,10 @@ class GraphQLEndpoint:
     ) -> Response:
         # What the operation may cost, so clients can see what they spend.
         extensions = {"cost": {"requested": cost}}
-        if self.compiled is not None and prepared.kind is OperationType.QUERY:
+        compiled = self.compiled if prepared.kind is OperationType.QUERY else None
+        if compiled is not None:
             # One SQL statement builds the data; None: the resolver path answers.
-            body = await self.compiled.respond(
+            body = await compiled.respond(
                 query,
                 prepared,
                 variables=params.variables,
@@ -280,7 +282,9 @@ class GraphQLEndpoint:
                 extensions=extensions,
             )
             if body is not None:
+                note_execution(prepared.kind, ReadPath.COMPILED)
                 return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
+        note_execution(prepared.kind, ReadPath.RESOLVER if compiled is None else ReadPath.FALLBACK)
 
         async def run() -> ExecutionResult:
             context = Context(

@@ -7,12 +7,16 @@ import logging
 import re
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from nexus.observability.requests import RequestMetrics
 
 from nexus.app.media_types import GRAPHQL_RESPONSE_JSON, JSON, wants_graphql_response_json
 from nexus.graphql.errors import internal_error
@@ -51,8 +55,11 @@ async def answer_internal_error(request: Request, _error: Exception) -> Response
 
 
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """`metrics`, when on, records each GraphQL request (count, latency, statements)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,6 +69,8 @@ class RequestLogMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()
+        metrics = self.metrics
+        record = metrics.start(scope) if metrics is not None else None
         status = 500
         started_response = False
 
@@ -88,6 +97,8 @@ class RequestLogMiddleware:
             if not started_response:
                 await internal_error_response(scope)(scope, receive, send_with_id)
         finally:
+            if metrics is not None and record is not None:
+                metrics.finish(record, status, time.perf_counter() - started)
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
                     "%s %s %s",

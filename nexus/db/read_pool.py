@@ -95,6 +95,7 @@ class ReadPool:
         self._watchdog: asyncio.Task[None] | None = None
         self._cutting_off: set[asyncio.Task[None]] = set()
         self.in_use = 0
+        self.waiting = 0  # checkouts waiting for a free slot (the metrics read both)
         self.opened = 0  # connections ever opened: tests see the pool reuse them
         # Called with each new connection (tests trace what goes over the wire).
         self.on_connect: list[Callable[[psycopg.AsyncConnection[Any]], None]] = []
@@ -102,6 +103,10 @@ class ReadPool:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -111,11 +116,14 @@ class ReadPool:
         if self._closed:
             raise ReadPoolClosedError
         if self._slots.locked():
+            self.waiting += 1
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._slots.acquire()
             except TimeoutError:
                 raise ReadPoolTimeoutError from None
+            finally:
+                self.waiting -= 1
         else:  # a free slot: no timer to arm
             await self._slots.acquire()
         self.in_use += 1

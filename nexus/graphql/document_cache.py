@@ -49,6 +49,8 @@ class DocumentCache[K: Hashable, V]:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
+        self.hits = 0  # lookups, for the metrics
+        self.misses = 0
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -57,7 +59,9 @@ class DocumentCache[K: Hashable, V]:
     def get(self, key: K) -> V | None:
         item = self._items.get(key)
         if item is None:
+            self.misses += 1
             return None
+        self.hits += 1
         self._items.move_to_end(key)
         return item[0]
 

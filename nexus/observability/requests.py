@@ -1,0 +1,88 @@
+"""Recording each GraphQL request: a count, its latency and its statements.
+
+The hot path pays a few counter and histogram updates per request: the labelled children
+are looked up once per label combination and kept, so a request costs a dict lookup and
+the updates themselves (in multiprocess mode, writes to memory-mapped files).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import psycopg
+from prometheus_client import Counter, Histogram
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Scope
+
+from nexus.observability.metrics import REQUEST_SECONDS, REQUESTS, STATEMENTS_PER_REQUEST
+from nexus.observability.request_record import RequestRecord, current_record
+
+__all__ = ["RequestMetrics", "count_statements"]
+
+
+class RequestMetrics:
+    """Starts a record for each `/graphql` request and records it when it ends."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, int], Counter] = {}
+        self._seconds: dict[tuple[str, str], Histogram] = {}
+        self._statements: dict[str, Histogram] = {}
+
+    def start(self, scope: Scope) -> RequestRecord | None:
+        """A record for this request (None for paths other than /graphql), current for the
+        statement hooks until `finish`."""
+        if scope["path"] != "/graphql":
+            return None
+        record = RequestRecord()
+        current_record.set(record)
+        return record
+
+    def finish(self, record: RequestRecord, status: int, seconds: float) -> None:
+        current_record.set(None)
+        operation, path = record.operation, record.path
+        count = self._counts.get((operation, path, status))
+        if count is None:
+            count = self._counts[operation, path, status] = REQUESTS.labels(
+                operation, path, str(status)
+            )
+        count.inc()
+        latency = self._seconds.get((operation, path))
+        if latency is None:
+            latency = self._seconds[operation, path] = REQUEST_SECONDS.labels(operation, path)
+        latency.observe(seconds)
+        statements = self._statements.get(path)
+        if statements is None:
+            statements = self._statements[path] = STATEMENTS_PER_REQUEST.labels(path)
+        statements.observe(record.statements)
+
+
+class _CountingCursor(psycopg.AsyncCursor[Any]):
+    """The read pool's cursors: each statement counts for the request it runs for."""
+
+    # psycopg's own signature is a pair of overloads; the arguments go through as they came.
+    async def execute(self, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401
+        record = current_record.get()
+        if record is not None:
+            record.statements += 1
+        return await super().execute(*args, **kwargs)
+
+
+def _count_on(connection: psycopg.AsyncConnection[Any]) -> None:
+    connection.cursor_factory = _CountingCursor
+
+
+def _count_statement(*_args: object) -> None:
+    record = current_record.get()
+    if record is not None:
+        record.statements += 1
+
+
+def count_statements(engine: AsyncEngine, read_pool_hooks: list[Any]) -> None:
+    """Count the statements of SQLAlchemy's connections (transactions, a test's pinned
+    connection) with its cursor event, and those of the read pool's connections with their
+    cursor class (the reads run on the driver, where no SQLAlchemy event fires)."""
+    target = engine.sync_engine
+    if not event.contains(target, "before_cursor_execute", _count_statement):
+        event.listen(target, "before_cursor_execute", _count_statement)
+    read_pool_hooks.append(_count_on)
