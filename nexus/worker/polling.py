@@ -81,9 +81,14 @@ async def _poll(
             task = asyncio.create_task(app.run_worker_async(**options))
             running.append(task)
             try:
-                await task
+                await asyncio.shield(task)
             except asyncio.CancelledError:
-                if not stop.is_set():  # this coroutine itself was cancelled
+                # A signal cancelled the task, or the caller this coroutine: either way
+                # procrastinate's graceful stop runs to its end (cancelled once only).
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                if not stop.is_set():
                     raise
                 return
             logger.warning("lost the database: polling again once it answers")
