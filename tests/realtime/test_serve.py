@@ -11,9 +11,30 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
+
+from nexus.realtime.listener import APPLICATION_NAME
 from tests.cli_process import cli_env, free_port, wait_for
 from tests.identity import AUDIENCE, ISSUER, IdentityProvider
 from tests.realtime.client import VIEWER_MEDIA_UPDATES, GraphQLSocket
+
+
+async def _listeners(database_url: str) -> int:
+    """The workers' LISTEN connections on the database, once all have started."""
+    libpq = database_url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(libpq, autocommit=True) as connection:
+        for _ in range(100):
+            row = await (
+                await connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = %s AND datname = current_database()",
+                    (APPLICATION_NAME,),
+                )
+            ).fetchone()
+            if row and row[0] >= 2:
+                return int(row[0])
+            await asyncio.sleep(0.1)
+    return 0
 
 
 async def test_every_socket_of_every_worker_closes_with_1001_on_sigterm(
@@ -34,6 +55,7 @@ async def test_every_socket_of_every_worker_closes_with_1001_on_sigterm(
         )
     try:
         await asyncio.to_thread(wait_for, f"http://127.0.0.1:{port}/health", process)
+        assert await _listeners(realtime_database_url) == 2, "one LISTEN connection per worker"
         async with AsyncExitStack() as stack:
             sockets = []
             # The kernel spreads connections over the workers' listeners: 12 reach both.
