@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from nexus.db.migrations import upgrade
+from tests.cli_process import cli_env
 
 
 @pytest.fixture
@@ -34,3 +38,25 @@ async def status_becomes(url: str, expected: int, seconds: float = 30) -> None:
                 return
             await asyncio.sleep(0.2)
     raise AssertionError(f"{url} answered {last!r}, not {expected}, for {seconds}s")
+
+
+def start_worker(
+    database_url: str, health_port: int, tmp_path: Path, **settings: str
+) -> subprocess.Popen[bytes]:
+    """`nexus worker --concurrency 1` answering on `health_port`, logging to worker.log."""
+    env = cli_env(
+        DATABASE_URL=database_url,
+        NEXUS_ENV="local",
+        NEXUS_STATE_DIR=str(tmp_path / "state"),
+        NEXUS_LOG_FORMAT="json",
+        NEXUS_WORKER_HEALTH_PORT=str(health_port),
+        NEXUS_WORKER_HEARTBEAT_SECONDS="0.5",
+        **settings,
+    )
+    with (tmp_path / "worker.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "nexus", "worker", "--concurrency", "1"],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )

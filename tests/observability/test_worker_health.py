@@ -5,31 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.cli_process import cli_env, free_port
+from tests.cli_process import free_port
 from tests.observability.closable_proxy import ClosableProxy
-from tests.observability.conftest import status_becomes
+from tests.observability.conftest import start_worker, status_becomes
 
 NEXUS = [sys.executable, "-m", "nexus"]
-
-
-def start_worker(database_url: str, health_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
-    env = cli_env(
-        DATABASE_URL=database_url,
-        NEXUS_ENV="local",
-        NEXUS_STATE_DIR=str(tmp_path / "state"),
-        NEXUS_LOG_FORMAT="json",
-        NEXUS_WORKER_HEALTH_PORT=str(health_port),
-        NEXUS_WORKER_HEARTBEAT_SECONDS="0.5",
-    )
-    with (tmp_path / "worker.log").open("ab") as log:
-        return subprocess.Popen(  # noqa: S603
-            [*NEXUS, "worker", "--concurrency", "1"], env=env, stdout=log, stderr=log
-        )
 
 
 async def test_health_is_503_while_the_database_is_lost_and_200_again_after(
