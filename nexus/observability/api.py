@@ -18,6 +18,8 @@ from nexus.db.engine import Database
 from nexus.graphql.document_cache import DocumentCache
 from nexus.observability.exposition import exposition
 from nexus.observability.http_listener import Answer, http_listener
+from nexus.observability.metrics import EVENTS_FANNED_OUT
+from nexus.observability.realtime_events import record_fanned_out_with
 from nexus.observability.requests import RequestMetrics, count_statements
 from nexus.observability.sampler import ProcessSampler
 
@@ -41,6 +43,7 @@ class ApiMetrics:
         self.requests: RequestMetrics | None = RequestMetrics()
         count_statements(database.engine, database.read_pool.on_connect)
         self.sampler = ProcessSampler(database, documents, compiled, websocket)
+        record_fanned_out_with(EVENTS_FANNED_OUT.inc)
         self.routes = [] if port is not None else [Route("/metrics", self.page, methods=["GET"])]
         self._task: asyncio.Task[None] | None = None
         self._stack = AsyncExitStack()

@@ -13,6 +13,7 @@ from prometheus_client import Counter, Gauge, Histogram
 __all__ = [
     "CACHE_LOOKUPS",
     "DB_POOL_CONNECTIONS",
+    "EVENTS_FANNED_OUT",
     "REQUESTS",
     "REQUEST_SECONDS",
     "STATEMENTS_PER_REQUEST",
@@ -61,4 +62,8 @@ SUBSCRIPTIONS_ACTIVE = Gauge(
     "nexus_subscriptions_active",
     "Subscriptions registered for media events.",
     multiprocess_mode="livesum",
+)
+EVENTS_FANNED_OUT = Counter(
+    "nexus_realtime_events_fanned_out",
+    "Media events handed to subscribers by this process's fan-out, one per subscriber.",
 )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from nexus.app import create_app
 from nexus.config import Environment, Settings
 from nexus.db.engine import Database
+from nexus.observability.realtime_events import note_fanned_out
 from tests.cli_process import free_port
 from tests.helpers import Api, lifespan
 from tests.identity import IdentityProvider
@@ -92,6 +93,13 @@ async def test_pools_caches_and_subscriptions_are_exposed(committed_api: Api) ->
     assert value(after, lookups, cache="plan", result="miss") >= 1
     assert ("nexus_websocket_connections", frozenset()) in after
     assert ("nexus_subscriptions_active", frozenset()) in after
+
+
+async def test_events_the_fan_out_notes_are_counted(api: Api) -> None:
+    before = await scrape(api)
+    note_fanned_out(3)
+    after = await scrape(api)
+    assert delta(before, after, "nexus_realtime_events_fanned_out_total") == 3
 
 
 async def test_metrics_are_off_by_default_in_staging_and_prod(settings: Settings) -> None:
