@@ -5,7 +5,8 @@ media it watches, resolves an event for its viewer, and receives what was resolv
 """
 
 from nexus.realtime.events import MediaEvent, parse_media_event
-from nexus.realtime.hub import Fanout, Subscriber
+from nexus.realtime.hub import Fanout
 from nexus.realtime.listener import MediaEventListener
+from nexus.realtime.subscriber import Subscriber
 
 __all__ = ["Fanout", "MediaEvent", "MediaEventListener", "Subscriber", "parse_media_event"]

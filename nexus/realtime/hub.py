@@ -14,22 +14,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 from uuid import UUID
 
 from nexus.db.engine import Database
 from nexus.realtime.events import MERGED, MediaEvent
+from nexus.realtime.subscriber import Subscriber
 from nexus.services.media_watch import (
     get_media_readers,
     get_media_statuses,
     list_media_changed_since,
 )
 
-__all__ = ["Fanout", "Subscriber"]
+__all__ = ["Fanout"]
 
 logger = logging.getLogger("nexus.realtime")
 
@@ -37,29 +37,6 @@ CLOCK_SKEW_SECONDS = 2.0
 # After a long outage, subscribers of everything hear of this many changes at most (the
 # latest): past that, a client is better served by reading its libraries again.
 MAX_CHANGES_REREAD = 1000
-
-
-class Subscriber(Protocol):
-    """One subscription. `selection` is whatever makes two subscribers of one viewer
-    see the same thing (the app's document and variables): they share resolutions."""
-
-    @property
-    def viewer_id(self) -> UUID: ...
-
-    @property
-    def selection(self) -> Hashable: ...
-
-    async def resolve(self, media_id: UUID) -> object:
-        """The media's state as this subscriber's group sees it (shared by the group)."""
-        ...
-
-    def receive(self, resolved: object, status: str | None, *, final: bool) -> None:
-        """A state to send; `final` after a merge: the surviving media is the last one."""
-        ...
-
-    def lose_access(self) -> None:
-        """The viewer can no longer read the watched media (or it is gone)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +64,8 @@ class Fanout:
         # The status each watched media had when last delivered: a re-read sends only
         # what changed meanwhile.
         self._status: dict[UUID, str | None] = {}
-        self._inbox: asyncio.Queue[MediaEvent | _Join | _Resynchronize] = asyncio.Queue()
+        self._inbox: deque[MediaEvent | _Join | _Resynchronize] = deque()
+        self._arrived = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -105,17 +83,17 @@ class Fanout:
         return len(self._watching) + len(self._everything)
 
     def publish(self, event: MediaEvent) -> None:
-        self._inbox.put_nowait(event)
+        self._put(event)
 
     def resynchronize(self, missed_since: float | None) -> None:
-        self._inbox.put_nowait(_Resynchronize(missed_since))
+        self._put(_Resynchronize(missed_since))
 
     def watch(self, subscriber: Subscriber, media_id: UUID) -> None:
         """Deliver the media's state now, then after each change. Registered at once, so
         no change committed after the first read is missed."""
         self._watching[subscriber] = media_id
         self._watchers[media_id].add(subscriber)
-        self._inbox.put_nowait(_Join(subscriber, media_id))
+        self._put(_Join(subscriber, media_id))
 
     def watch_everything(self, subscriber: Subscriber) -> None:
         """Deliver every change of any media the viewer can read, from now on."""
@@ -131,21 +109,44 @@ class Fanout:
                 del self._watchers[media_id]
                 self._status.pop(media_id, None)
 
+    def _put(self, item: MediaEvent | _Join | _Resynchronize) -> None:
+        self._inbox.append(item)
+        self._arrived.set()
+
     async def _run(self) -> None:
         while True:
-            item = await self._inbox.get()
-            try:
-                if isinstance(item, MediaEvent):
-                    await self._on_event(item)
-                elif isinstance(item, _Join):
-                    if self._watching.get(item.subscriber) == item.media_id:
-                        await self._deliver(item.media_id, [item.subscriber])
-                else:
-                    await self._resynchronize(item.missed_since)
-            except Exception:
-                # A database that went away: the listener reconnects, and the re-read
-                # after it delivers what this item would have.
-                logger.exception("media event fan-out failed for %r", item)
+            await self._arrived.wait()
+            self._arrived.clear()
+            while self._inbox:
+                item = self._inbox.popleft()
+                try:
+                    if isinstance(item, MediaEvent):
+                        await self._on_event(item)
+                    elif isinstance(item, _Join):
+                        await self._join([item, *self._more_joins()])
+                    else:
+                        await self._resynchronize(item.missed_since)
+                except Exception:
+                    # A database that went away: the listener reconnects, and the re-read
+                    # after it delivers what this item would have.
+                    logger.exception("media event fan-out failed for %r", item)
+
+    def _more_joins(self) -> list[_Join]:
+        """The subscriptions waiting next in line: answered together (a reconnecting
+        client's, or many clients' at once), each distinct (selection, viewer) once."""
+        joins: list[_Join] = []
+        while self._inbox and isinstance(self._inbox[0], _Join):
+            joins.append(self._inbox.popleft())  # type: ignore[arg-type]
+        return joins
+
+    async def _join(self, joins: list[_Join]) -> None:
+        by_media: dict[UUID, list[Subscriber]] = defaultdict(list)
+        for join in joins:
+            # One that left, or whose media merged meanwhile, was answered already.
+            if self._watching.get(join.subscriber) == join.media_id:
+                by_media[join.media_id].append(join.subscriber)
+        for media_id, subscribers in by_media.items():
+            await self._deliver(media_id, subscribers)
 
     async def _on_event(self, event: MediaEvent) -> None:
         if event.status == MERGED and event.merged_into is not None:
