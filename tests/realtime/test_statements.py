@@ -109,3 +109,33 @@ async def test_statements_per_change_do_not_grow_with_the_subscribers_of_one_med
         **options, trace_dir=tmp_path / "four", subscribers=40, viewers=4
     )
     assert four_viewers == one + 3 * (one - 1)
+
+
+async def test_subscriptions_arriving_together_share_their_first_resolution(
+    serve, identity: IdentityProvider, realtime_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    trace_dir = tmp_path / "joins"
+    await asyncio.to_thread(trace_dir.mkdir)
+    trace = FlushedTrace(trace_dir)
+
+    def attach(app) -> None:
+        app.app.state.database.read_pool.on_connect.append(trace.attach_driver)
+
+    user = uuid4()
+    async with serve(before=attach) as served, AsyncExitStack() as stack:
+        sockets = []
+        for _ in range(40):
+            socket = await stack.enter_async_context(GraphQLSocket.open(served.url))
+            await socket.init(identity.token(user))
+            sockets.append(socket)
+        media_id = await saved_media(realtime_engine, user)
+        variables = {"id": global_id("Media", media_id)}
+        before = len(trace.statements())
+        await asyncio.gather(*(s.subscribe("1", MEDIA_PROCESSING, variables) for s in sockets))
+        for socket in sockets:
+            assert (await socket.receive())["type"] == "next"
+        counted = len(trace.statements()) - before
+    for sink in trace.files:
+        sink.close()
+    # One at a time, 40 first answers would cost 40 x 3 statements.
+    assert counted < 40 * 3 / 2, counted
