@@ -25,9 +25,9 @@ class RequestMetrics:
     """Starts a record for each `/graphql` request and records it when it ends."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, str, int], Counter] = {}
-        self._seconds: dict[tuple[str, str], Histogram] = {}
-        self._statements: dict[str, Histogram] = {}
+        # By (operation, path, status): the request counter's, the latency histogram's and
+        # the statements histogram's children.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram, Histogram]] = {}
 
     def start(self, scope: Scope) -> RequestRecord | None:
         """A record for this request (None for paths other than /graphql), current for the
@@ -40,21 +40,22 @@ class RequestMetrics:
 
     def finish(self, record: RequestRecord, status: int, seconds: float) -> None:
         current_record.set(None)
-        operation, path = record.operation, record.path
-        count = self._counts.get((operation, path, status))
-        if count is None:
-            count = self._counts[operation, path, status] = REQUESTS.labels(
-                operation, path, str(status)
-            )
+        key = (record.operation, record.path, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = _children(*key)
+        count, latency, statements = children
         count.inc()
-        latency = self._seconds.get((operation, path))
-        if latency is None:
-            latency = self._seconds[operation, path] = REQUEST_SECONDS.labels(operation, path)
         latency.observe(seconds)
-        statements = self._statements.get(path)
-        if statements is None:
-            statements = self._statements[path] = STATEMENTS_PER_REQUEST.labels(path)
         statements.observe(record.statements)
+
+
+def _children(operation: str, path: str, status: int) -> tuple[Counter, Histogram, Histogram]:
+    return (
+        REQUESTS.labels(operation, path, str(status)),
+        REQUEST_SECONDS.labels(operation, path),
+        STATEMENTS_PER_REQUEST.labels(path),
+    )
 
 
 class _CountingCursor(psycopg.AsyncCursor[Any]):
