@@ -49,15 +49,18 @@ State = tuple[UUID, str, int]
 class Clients:
     """The WebSocket connections and when each received each state."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, compression: bool = False) -> None:
         self.url = url
+        # Browsers offer permessage-deflate; the server then compresses each message
+        # once per connection.
+        self.compression = "deflate" if compression else None
         self.sockets: list[ClientConnection] = []
         self.received: dict[State, list[float]] = defaultdict(list)
         self.readers: list[asyncio.Task[None]] = []
 
     async def open(self, token: str, media_id: UUID) -> None:
         protocols: Any = ["graphql-transport-ws"]
-        socket = await connect(self.url, subprotocols=protocols, compression=None)
+        socket = await connect(self.url, subprotocols=protocols, compression=self.compression)
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
         await socket.send(json.dumps(init))
         assert json.loads(await socket.recv())["type"] == "connection_ack"
@@ -115,7 +118,7 @@ async def _run(args: argparse.Namespace, url: str, server: ServeProcess, state: 
     key = LocalSigningKey.load_or_create(state)
     users = [uuid.uuid4() for _ in range(args.users)]
     tokens = {user: key.mint(user, ttl_seconds=3600) for user in users}
-    clients = Clients(f"ws://127.0.0.1:{server.port}/graphql")
+    clients = Clients(f"ws://127.0.0.1:{server.port}/graphql", compression=args.compression)
     worker = server.worker_pids()[0]
     database = Database(create_engine(url, pool_size=args.users))
     try:
@@ -180,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     # Seconds between rounds; 0: back to back, where a state a newer one overtook before
     # it was read is not sent (each event re-reads the row), only the newer one.
     parser.add_argument("--interval", type=float, default=0.0)
+    parser.add_argument("--compression", action="store_true", help="offer permessage-deflate")
     args = parser.parse_args(argv)
     server_url = normalize_database_url(os.environ["DATABASE_URL"])
     name = f"nexus_bench_subscriptions_{uuid.uuid4().hex[:8]}"
