@@ -38,7 +38,7 @@ _ACK = '{"type":"connection_ack"}'
 
 
 class Session:
-    """One connection: its reader task, and its writer (the ASGI task itself)."""
+    """One connection, read in its ASGI task and written by its outbox's own task."""
 
     def __init__(self, endpoint: GraphQLWebSocket, receive: Receive, send: Send) -> None:
         self.endpoint = endpoint
