@@ -32,9 +32,6 @@ class Served:
     settings: Settings
 
 
-ServerFactory = Callable[..., Any]
-
-
 @pytest.fixture(scope="module")
 def realtime_database_url(create_database: Callable[[str], str]) -> str:
     url = create_database("nexus_rt")
