@@ -87,6 +87,8 @@ async def test_pools_caches_and_subscriptions_are_exposed(committed_api: Api) ->
     # Between requests every connection is back in its pool.
     assert value(after, "nexus_db_pool_connections", pool="read", state="in_use") == 0
     assert value(after, "nexus_db_pool_connections", pool="read", state="idle") >= 1
+    # On the read pool's own connections too, a compiled read is one statement.
+    assert delta(before, after, STATEMENTS_SUM, path="compiled") == 2
     lookups = "nexus_cache_lookups_total"
     assert delta(before, after, lookups, cache="document", result="hit") == 2
     assert delta(before, after, lookups, cache="plan", result="hit") == 2
