@@ -164,12 +164,15 @@ class Fanout:
             await self._deliver(event.media_id, watchers)
 
     async def _resynchronize(self, missed_since: float | None) -> None:
+        everything = missed_since is not None and bool(self._everything)
+        if not self._watchers and not everything:
+            return  # nothing to re-read (a first connection, say): no statement
         async with self.database.driver_connection() as connection:
             statuses = await get_media_statuses(
                 connection=connection, media_ids=list(self._watchers)
             )
             changed: list[UUID] = []
-            if missed_since is not None and self._everything:
+            if missed_since is not None and everything:
                 # Updated by the database's clock: a little earlier covers a skew.
                 since = datetime.fromtimestamp(missed_since - CLOCK_SKEW_SECONDS, UTC)
                 changed = await list_media_changed_since(
