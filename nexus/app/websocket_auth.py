@@ -61,8 +61,11 @@ async def authenticate_init(authenticator: Authenticator, payload: object) -> Au
         viewer_id = await authenticator.authenticate(authorization)
     except NexusError as error:
         raise InitRefusedError(CLOSE_CODES.get(error.code, 4401), error.code.value) from None
+    if authorization is None:  # authenticate() refuses a missing header: not expected
+        raise InitRefusedError(
+            CLOSE_CODES[ErrorCode.E_UNAUTHENTICATED], ErrorCode.E_UNAUTHENTICATED.value
+        )
     # Verified just now, so its claims can be read as they are.
-    assert authorization is not None
     token = authorization.strip().partition(" ")[2].strip()
     claims = jwt.decode(token, options={"verify_signature": False})
     return Authenticated(viewer_id, float(claims["exp"]) + LEEWAY_SECONDS)

@@ -87,7 +87,8 @@ class SubscriptionOperation:
         return await self.session.resolve(self, media_id)
 
     def receive(self, resolved: object, status: str | None, *, final: bool) -> None:
-        assert isinstance(resolved, Resolution)
+        if not isinstance(resolved, Resolution):
+            raise TypeError(f"a subscription receives a Resolution, not {type(resolved).__name__}")
         if resolved.failed and not self.watched.completes:
             # Lost between the visibility check and the read: nothing to tell.
             return

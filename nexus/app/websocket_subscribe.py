@@ -70,7 +70,8 @@ def prepare_subscription(
         coerced = get_variable_values(
             executor.graphql_schema, prepared.operation.variable_definitions or (), variables
         )
-        assert not isinstance(coerced, list)  # admit() coerced them already
+        if isinstance(coerced, list):  # admit() coerced them already: not expected
+            raise RequestError(coerced)
         watched = watched_field(executor.graphql_schema, prepared, coerced)
     except RequestError as error:
         raise SubscribeRefusedError(list(error.errors)) from None

@@ -94,8 +94,9 @@ def _root_field(
         return selection
     if isinstance(selection, FragmentSpreadNode):
         return _root_field(fragments[selection.name.value].selection_set, fragments)
-    assert isinstance(selection, InlineFragmentNode)
-    return _root_field(selection.selection_set, fragments)
+    if isinstance(selection, InlineFragmentNode):
+        return _root_field(selection.selection_set, fragments)
+    raise TypeError(f"a selection of an unknown kind: {type(selection).__name__}")
 
 
 def watched_field(
@@ -112,7 +113,8 @@ def watched_field(
     key = node.alias.value if node.alias else node.name.value
     if node.name.value != "mediaProcessing":
         return WatchedField(key, None)
-    assert schema.subscription_type is not None
+    if schema.subscription_type is None:
+        raise TypeError("a subscription operation validated against a schema without them")
     field = schema.subscription_type.fields["mediaProcessing"]
     arguments = get_argument_values(field, node, variables)
     (media_id,) = decode_global_id(arguments["id"], "Media")
