@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     nexus_metrics: bool | None = None
     nexus_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     nexus_worker_health_port: int | None = Field(default=None, ge=1, le=65535)
+    # OpenTelemetry's own variable: set, requests and jobs are traced to this OTLP endpoint.
+    otel_exporter_otlp_endpoint: str | None = None
 
     @field_validator("database_url")
     @classmethod

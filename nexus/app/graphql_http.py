@@ -282,9 +282,11 @@ class GraphQLEndpoint:
                 extensions=extensions,
             )
             if body is not None:
-                note_execution(prepared.kind, ReadPath.COMPILED)
+                note_execution(prepared.operation, ReadPath.COMPILED)
                 return Response(body, 200, media_type=f"{media_type}; charset=utf-8")
-        note_execution(prepared.kind, ReadPath.RESOLVER if compiled is None else ReadPath.FALLBACK)
+        note_execution(
+            prepared.operation, ReadPath.RESOLVER if compiled is None else ReadPath.FALLBACK
+        )
 
         async def run() -> ExecutionResult:
             context = Context(

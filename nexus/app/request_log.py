@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from nexus.observability.requests import RequestMetrics
+    from nexus.observability.request_record import RequestObserver
 
 from nexus.app.media_types import GRAPHQL_RESPONSE_JSON, JSON, wants_graphql_response_json
 from nexus.graphql.errors import internal_error
@@ -55,9 +55,10 @@ async def answer_internal_error(request: Request, _error: Exception) -> Response
 
 
 class RequestLogMiddleware:
-    """`metrics`, when on, records each GraphQL request (count, latency, statements)."""
+    """`metrics`, when on, records each GraphQL request (count, latency, statements, and
+    its span when tracing is on)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: RequestObserver | None = None) -> None:
         self.app = app
         self.metrics = metrics
 

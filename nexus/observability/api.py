@@ -20,6 +20,7 @@ from nexus.observability.exposition import exposition
 from nexus.observability.http_listener import Answer, http_listener
 from nexus.observability.metrics import EVENTS_FANNED_OUT
 from nexus.observability.realtime_events import record_fanned_out_with
+from nexus.observability.request_record import RequestObserver
 from nexus.observability.requests import RequestMetrics, count_statements
 from nexus.observability.sampler import ProcessSampler
 
@@ -40,7 +41,7 @@ class ApiMetrics:
         websocket: GraphQLWebSocket,
     ) -> None:
         self.port = port
-        self.requests: RequestMetrics | None = RequestMetrics()
+        self.requests: RequestObserver | None = RequestMetrics()
         count_statements(database.engine, database.read_pool.on_connect)
         self.sampler = ProcessSampler(database, documents, compiled, websocket)
         record_fanned_out_with(EVENTS_FANNED_OUT.inc)

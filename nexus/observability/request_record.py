@@ -10,11 +10,12 @@ the request, which inherits it). With metrics off no record exists and nothing i
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Final
+from typing import Any, Final, Protocol
 
-from graphql import OperationType
+from graphql import OperationDefinitionNode
+from starlette.types import Scope
 
-__all__ = ["ReadPath", "RequestRecord", "current_record", "note_execution"]
+__all__ = ["ReadPath", "RequestObserver", "RequestRecord", "current_record", "note_execution"]
 
 
 class ReadPath:
@@ -28,20 +29,36 @@ class ReadPath:
 
 
 class RequestRecord:
-    __slots__ = ("operation", "path", "statements")
+    """One request's (or one job's) notes. With tracing on, `tracer` starts a span per
+    statement, a child of `span`, the request's."""
+
+    __slots__ = ("context_token", "name", "operation", "path", "span", "statements", "tracer")
 
     def __init__(self) -> None:
         self.operation = "none"
+        self.name = ""
         self.path = ReadPath.NONE
         self.statements = 0
+        self.tracer: Any = None
+        self.span: Any = None
+        self.context_token: Any = None
+
+
+class RequestObserver(Protocol):
+    """What the request log middleware calls around each request: metrics, tracing."""
+
+    def start(self, scope: Scope) -> RequestRecord | None: ...
+
+    def finish(self, record: RequestRecord, status: int, seconds: float) -> None: ...
 
 
 current_record: ContextVar[RequestRecord | None] = ContextVar("nexus_request_record", default=None)
 
 
-def note_execution(kind: OperationType, path: str) -> None:
-    """Note which operation type ran and which path answered it."""
+def note_execution(operation: OperationDefinitionNode, path: str) -> None:
+    """Note which operation ran and which path answered it."""
     record = current_record.get()
     if record is not None:
-        record.operation = kind.value
+        record.operation = operation.operation.value
+        record.name = operation.name.value if operation.name else ""
         record.path = path

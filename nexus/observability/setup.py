@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from nexus.db.engine import Database
     from nexus.graphql.document_cache import DocumentCache
     from nexus.observability.api import ApiMetrics
-    from nexus.observability.requests import RequestMetrics
+    from nexus.observability.request_record import RequestObserver
 
 __all__ = ["NoMetrics", "api_metrics"]
 
@@ -25,7 +25,7 @@ class NoMetrics:
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
-        self.requests: RequestMetrics | None = None
+        self.requests: RequestObserver | None = None
 
     async def start(self) -> None:
         return None
@@ -42,15 +42,25 @@ def api_metrics(
     compiled: CompiledReads | None,
     websocket: GraphQLWebSocket,
 ) -> ApiMetrics | NoMetrics:
-    """The API process's metrics per NEXUS_METRICS and NEXUS_METRICS_PORT."""
-    if not settings.metrics_enabled:
-        return NoMetrics()
-    from nexus.observability.api import ApiMetrics  # noqa: PLC0415 - only when metrics are on
+    """The API process's metrics per NEXUS_METRICS and NEXUS_METRICS_PORT, its requests
+    traced when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
+    metrics: ApiMetrics | NoMetrics = NoMetrics()
+    if settings.metrics_enabled:
+        from nexus.observability.api import ApiMetrics  # noqa: PLC0415 - only when on
 
-    return ApiMetrics(
-        port=settings.nexus_metrics_port,
-        database=database,
-        documents=documents,
-        compiled=compiled,
-        websocket=websocket,
-    )
+        metrics = ApiMetrics(
+            port=settings.nexus_metrics_port,
+            database=database,
+            documents=documents,
+            compiled=compiled,
+            websocket=websocket,
+        )
+    endpoint = settings.otel_exporter_otlp_endpoint
+    if endpoint:
+        from nexus.observability.requests import count_statements  # noqa: PLC0415
+        from nexus.observability.tracing import TracedRequests, tracer_for  # noqa: PLC0415
+
+        count_statements(database.engine, database.read_pool.on_connect)
+        tracer = tracer_for("nexus-api", endpoint)
+        metrics.requests = TracedRequests(tracer, metrics.requests)
+    return metrics

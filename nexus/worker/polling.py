@@ -24,7 +24,10 @@ import psycopg
 from procrastinate import App
 from procrastinate.app import WorkerOptions
 from procrastinate.exceptions import ConnectorException
+from procrastinate.middleware import WorkerMiddleware
 
+from nexus.config import Settings
+from nexus.db.engine import Database
 from nexus.observability.worker_health import WorkerHealth
 
 __all__ = ["run_queue_worker"]
@@ -36,15 +39,12 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 async def run_queue_worker(
-    app: App, health: WorkerHealth, *, metrics: bool, **options: Unpack[WorkerOptions]
+    app: App, health: WorkerHealth, *, settings: Settings, **options: Unpack[WorkerOptions]
 ) -> None:
     """Open `app` and run its worker with `options` until SIGTERM or SIGINT; when the
-    database is lost meanwhile, wait until it answers again and run it anew. With
-    `metrics`, every job is counted and timed."""
-    if metrics:
-        from nexus.observability.jobs import record_job  # noqa: PLC0415 - only when on
-
-        options["worker_middleware"] = [record_job]
+    database is lost meanwhile, wait until it answers again and run it anew. Every job is
+    counted and timed when metrics are on, traced when tracing is."""
+    options["worker_middleware"] = job_middleware(settings, health.database)
     options["install_signal_handlers"] = False
     stop = asyncio.Event()
     running: list[asyncio.Task[None]] = []
@@ -65,6 +65,23 @@ async def run_queue_worker(
     finally:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
+
+
+def job_middleware(settings: Settings, database: Database) -> list[WorkerMiddleware]:
+    """procrastinate's worker middleware for the metrics and the tracing that are on."""
+    middleware: list[WorkerMiddleware] = []
+    if settings.metrics_enabled:
+        from nexus.observability.jobs import record_job  # noqa: PLC0415 - only when on
+
+        middleware.append(record_job)
+    endpoint = settings.otel_exporter_otlp_endpoint
+    if endpoint:
+        from nexus.observability.requests import count_statements  # noqa: PLC0415
+        from nexus.observability.tracing import trace_job, tracer_for  # noqa: PLC0415
+
+        count_statements(database.engine, database.read_pool.on_connect)
+        middleware.append(trace_job(tracer_for("nexus-worker", endpoint)))
+    return middleware
 
 
 async def _poll(

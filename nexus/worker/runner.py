@@ -68,7 +68,7 @@ async def run_worker(settings: Settings, *, concurrency: int, processes: int = 1
             await run_queue_worker(
                 app,
                 health,
-                metrics=settings.metrics_enabled,
+                settings=settings,
                 queues=[QUEUE],
                 name=f"nexus-{os.getpid()}",
                 concurrency=concurrency,
