@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from nexus.db.engine import Database
+from nexus.observability.realtime_events import note_fanned_out
 from nexus.realtime.events import MERGED, MediaEvent
 from nexus.realtime.subscriber import Subscriber
 from nexus.services.media_watch import (
@@ -203,9 +204,10 @@ class Fanout:
 
         async def resolve(group: list[Subscriber]) -> None:
             resolved = await group[0].resolve(media_id)
-            for subscriber in group:
-                # One that left while the group was resolved hears nothing more.
-                if subscriber in self._watching or subscriber in self._everything:
-                    subscriber.receive(resolved, found.status, final=final)
+            # One that left while the group was resolved hears nothing more.
+            reached = [s for s in group if s in self._watching or s in self._everything]
+            for subscriber in reached:
+                subscriber.receive(resolved, found.status, final=final)
+            note_fanned_out(len(reached))
 
         await asyncio.gather(*(resolve(group) for group in groups.values()))

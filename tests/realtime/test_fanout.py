@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import psycopg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +22,7 @@ from nexus.services.processing import release_for_retry
 from tests.cli_process import cli_env, free_port, wait_for
 from tests.factories import global_id
 from tests.identity import AUDIENCE, ISSUER, IdentityProvider
+from tests.observability.scrape import samples, value
 from tests.realtime.client import MEDIA_PROCESSING, VIEWER_MEDIA_UPDATES
 from tests.realtime.data import complete, saved_media, start
 
@@ -194,3 +196,26 @@ async def test_a_thousand_subscribe_and_complete_cycles_leak_nothing(
         gc.collect()
         assert len(asyncio.all_tasks()) <= tasks_before
         assert served.app.app.state.database.read_pool.opened <= max(connections_before, 5)
+
+
+async def test_deliveries_are_counted_in_the_metrics(
+    connect, served, realtime_engine: AsyncEngine, worker_database: Database
+) -> None:
+    metrics_url = served.url.replace("ws://", "http://").replace("/graphql", "/metrics")
+
+    async def fanned_out() -> float:
+        async with httpx.AsyncClient() as http:
+            scraped = samples((await http.get(metrics_url)).text)
+        return value(scraped, "nexus_realtime_events_fanned_out_total")
+
+    user = uuid4()
+    async with connect(user) as first, connect(user) as second:
+        media_id = await saved_media(realtime_engine, user)
+        for socket in (first, second):
+            await socket.subscribe("1", MEDIA_PROCESSING, {"id": global_id("Media", media_id)})
+            await socket.receive()
+        before = await fanned_out()
+        await start(worker_database, media_id)
+        for socket in (first, second):
+            assert (await socket.receive())["type"] == "next"
+        assert await fanned_out() - before == 2
