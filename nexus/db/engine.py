@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,8 @@ class Database:
         self._in_use = 0
         self._all_returned = asyncio.Event()
         self._all_returned.set()
+        # Around each read on the read pool, when metrics or tracing are on.
+        self.read_observer: Callable[[], AbstractContextManager[None]] | None = None
         self._sessions = async_sessionmaker(
             bind=pinned or engine,
             expire_on_commit=False,
@@ -177,7 +179,11 @@ class Database:
                     )
                 return
             async with self._tracked(), self.read_pool.connection() as driver:
-                yield DriverConnection(driver, self.engine.dialect, None)
+                if self.read_observer is None:
+                    yield DriverConnection(driver, self.engine.dialect, None)
+                    return
+                with self.read_observer():  # one read, one statement: metrics, tracing
+                    yield DriverConnection(driver, self.engine.dialect, None)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

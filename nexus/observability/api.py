@@ -21,8 +21,9 @@ from nexus.observability.http_listener import Answer, http_listener
 from nexus.observability.metrics import EVENTS_FANNED_OUT
 from nexus.observability.realtime_events import record_fanned_out_with
 from nexus.observability.request_record import RequestObserver
-from nexus.observability.requests import RequestMetrics, count_statements
+from nexus.observability.requests import RequestMetrics
 from nexus.observability.sampler import ProcessSampler
+from nexus.observability.statements import count_statements
 
 __all__ = ["ApiMetrics"]
 
@@ -42,7 +43,7 @@ class ApiMetrics:
     ) -> None:
         self.port = port
         self.requests: RequestObserver | None = RequestMetrics()
-        count_statements(database.engine, database.read_pool.on_connect)
+        count_statements(database)
         self.sampler = ProcessSampler(database, documents, compiled, websocket)
         record_fanned_out_with(EVENTS_FANNED_OUT.inc)
         self.routes = [] if port is not None else [Route("/metrics", self.page, methods=["GET"])]

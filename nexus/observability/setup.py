@@ -57,10 +57,10 @@ def api_metrics(
         )
     endpoint = settings.otel_exporter_otlp_endpoint
     if endpoint:
-        from nexus.observability.requests import count_statements  # noqa: PLC0415
+        from nexus.observability.statements import count_statements  # noqa: PLC0415
         from nexus.observability.tracing import TracedRequests, tracer_for  # noqa: PLC0415
 
-        count_statements(database.engine, database.read_pool.on_connect)
+        count_statements(database)
         tracer = tracer_for("nexus-api", endpoint)
         metrics.requests = TracedRequests(tracer, metrics.requests)
     return metrics

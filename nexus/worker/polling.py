@@ -76,10 +76,10 @@ def job_middleware(settings: Settings, database: Database) -> list[WorkerMiddlew
         middleware.append(record_job)
     endpoint = settings.otel_exporter_otlp_endpoint
     if endpoint:
-        from nexus.observability.requests import count_statements  # noqa: PLC0415
+        from nexus.observability.statements import count_statements  # noqa: PLC0415
         from nexus.observability.tracing import trace_job, tracer_for  # noqa: PLC0415
 
-        count_statements(database.engine, database.read_pool.on_connect)
+        count_statements(database)
         middleware.append(trace_job(tracer_for("nexus-worker", endpoint)))
     return middleware
 
