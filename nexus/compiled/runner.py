@@ -70,7 +70,7 @@ class CompiledReads:
         )
 
     def _fallback(self, prepared: PreparedOperation, reason: str) -> None:
-        """Count and log a request the resolver path answers; None, for the caller."""
+        """Count and log a request the resolver path answers."""
         self.fallbacks[reason] += 1
         logger.debug("operation %s goes to the resolver path: %s", prepared.operation_name, reason)
 
@@ -96,7 +96,8 @@ class CompiledReads:
             return self._failure(error, request_id, extensions)
         body = _body(plan, row, bound, request_id, extensions)
         if plan.guarded and SENTINEL in body:
-            return self._fallback(prepared, "a non-null object is missing")
+            self._fallback(prepared, "a non-null object is missing")
+            return None
         self.answered += 1
         return body
 
@@ -111,16 +112,19 @@ class CompiledReads:
             self.schema, prepared.operation.variable_definitions or (), variables
         )
         if isinstance(coerced, list):  # admission coerced them already
-            return self._fallback(prepared, "variables")
+            self._fallback(prepared, "variables")
+            return None
         plan = self.plans.plan(query, prepared.document, prepared.operation, coerced)
         if isinstance(plan, Unplannable):
-            return self._fallback(prepared, plan.reason)
+            self._fallback(prepared, plan.reason)
+            return None
         bound = Bound({**plan.constants, "viewer": viewer_id})
         try:
             for binder in plan.binders:
                 binder.bind(coerced, bound)
         except ResolverPathError as error:
-            return self._fallback(prepared, str(error))
+            self._fallback(prepared, str(error))
+            return None
         return plan, bound
 
     async def _run(self, plan: Plan, bound: Bound, prepared: PreparedOperation) -> Sequence[Any]:

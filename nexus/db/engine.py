@@ -112,11 +112,14 @@ class Database:
         self._pinned = pinned
         self._pinned_lock = asyncio.Lock()
         url = engine.url
-        conninfo = make_conninfo(
-            **url.translate_connect_args(username="user", database="dbname"), **url.query
-        )
+        parts: dict[str, Any] = {
+            **url.translate_connect_args(username="user", database="dbname"),
+            **url.query,
+        }
+        conninfo = make_conninfo("", **parts)
         # A read's connection is cut off when it outlives the operation time limit.
-        self.read_pool = ReadPool(conninfo, size=engine.pool.size(), deadline=read_deadline_seconds)
+        size: int = engine.pool.size()  # type: ignore[attr-defined]  # QueuePool's, untyped on Pool
+        self.read_pool = ReadPool(conninfo, size=size, deadline=read_deadline_seconds)
         # The readiness probe's one connection, outside the requests' pool: a pool busy
         # serving requests is not a database that is down.
         self._probes: AsyncEngine | None = None
@@ -174,8 +177,11 @@ class Database:
             if self._pinned is not None:
                 async with self._pinned_lock:
                     raw = await self._pinned.get_raw_connection()
+                    driver = raw.driver_connection
+                    if driver is None:
+                        raise RuntimeError("the pinned connection has no driver connection")
                     yield DriverConnection(
-                        raw.driver_connection, self.engine.dialect, self._pinned.sync_connection
+                        driver, self.engine.dialect, self._pinned.sync_connection
                     )
                 return
             async with self._tracked(), self.read_pool.connection() as driver:

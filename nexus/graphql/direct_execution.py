@@ -156,9 +156,9 @@ class DirectExecutionContext(StrawberryGraphQLCoreExecutionContext):
         generic = super().execute_fields(
             parent_type, source_value, path, selection.generic, position_context
         )
-        if self.is_awaitable(generic):
-            return _merge_later(selection.order, direct, generic)
-        return _merge(selection.order, direct, generic)
+        if isinstance(generic, dict):
+            return _merge(selection.order, direct, generic)
+        return _merge_later(selection.order, direct, generic)
 
     def _selection(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
