@@ -35,7 +35,8 @@ async def create_user_media(database: Database, users: list[UUID]) -> dict[UUID,
                 )
                 .returning(media.c.id)
             )
-            assert media_id is not None
+            if media_id is None:
+                raise RuntimeError("INSERT … RETURNING gave no media id")
             await session.execute(
                 insert(library_media).values(library_id=library_id, media_id=media_id)
             )
@@ -55,7 +56,9 @@ class MediaChanger:
         done = self.changes.get(media_id, 0)
         async with self.database.transaction() as session:
             if done % 2 == 0:
-                assert await start_processing(session=session, media_id=media_id) is not None
+                # Called outside any assert: `python -O` would skip the change itself.
+                if await start_processing(session=session, media_id=media_id) is None:
+                    raise RuntimeError(f"media {media_id} could not start processing")
                 status = "EXTRACTING"
             else:
                 await release_for_retry(session=session, media_id=media_id)

@@ -63,7 +63,9 @@ class Clients:
         socket = await connect(self.url, subprotocols=protocols, compression=self.compression)
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
         await socket.send(json.dumps(init))
-        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        answer = json.loads(await socket.recv())
+        if answer["type"] != "connection_ack":
+            raise RuntimeError(f"connection_init answered {answer}")
         global_id = base64.b64encode(f"Media:{media_id}".encode()).decode()
         payload = {"query": QUERY, "variables": {"id": global_id}}
         await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
@@ -138,7 +140,8 @@ async def _run(args: argparse.Namespace, url: str, server: ServeProcess, state: 
                     for i in batch
                 )
             )
-        assert await _until(lambda: clients.count() >= args.connections, 60), "first answers"
+        if not await _until(lambda: clients.count() >= args.connections, 60):
+            raise RuntimeError("not every subscription had its first answer within 60 s")
         await asyncio.sleep(2)
         rss_idle = (_rss_kib(worker) - rss_before) / args.connections
         changer = MediaChanger(database)
