@@ -59,6 +59,8 @@ try {
     });
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => console.log(`console ${message.type()}: ${message.text()}`));
+  page.on("websocket", (socket) => console.log(`websocket ${socket.url()}`));
 
   await page.goto(url, { waitUntil: "load" });
   await page.waitForSelector(".graphiql-query-editor .CodeMirror", { timeout: 20_000 });
@@ -73,6 +75,9 @@ try {
     };
     editor.CodeMirror.setValue(text);
   }, query);
+  // GraphiQL parses the editor's text after a short debounce, and chooses WebSocket for a
+  // subscription from that parsed document: clicking at once would send the old one's way.
+  await page.waitForTimeout(1_000);
   await page.click(".graphiql-execute-button");
   await page.waitForFunction(
     (text) => document.querySelector(".graphiql-response")?.textContent?.includes(text) ?? false,
@@ -94,6 +99,10 @@ try {
   problems.push(...violations.map((violation) => `CSP violation: ${violation}`));
 } catch (error) {
   problems.push(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  const pane = await browser.contexts()[0]?.pages()[0]?.evaluate(
+    () => document.querySelector(".graphiql-response")?.textContent ?? "(no response pane)",
+  );
+  problems.push(`response pane: ${(pane ?? "").replace(/\s+/g, " ").trim().slice(0, 300)}`);
 } finally {
   await browser.close();
 }
