@@ -98,10 +98,9 @@ class Session:
         except orjson.JSONDecodeError:
             parsed = None
         kind = parsed.get("type") if isinstance(parsed, dict) else None
-        if not isinstance(kind, str):
+        if not isinstance(parsed, dict) or not isinstance(kind, str):
             self.close(4400, "Messages must be JSON objects with a type")
             return True
-        assert isinstance(parsed, dict)
         if kind == "connection_init":
             await self._on_init(parsed.get("payload"))
         elif kind == "ping":
@@ -183,7 +182,8 @@ class Session:
 
     async def resolve(self, operation: SubscriptionOperation, media_id: UUID) -> Resolution:
         endpoint = self.endpoint
-        assert self.viewer_id is not None
+        if self.viewer_id is None:  # operations start after connection_init only
+            raise RuntimeError("an operation resolved on a connection with no viewer")
         context = Context(
             viewer_id=self.viewer_id,
             database=endpoint.database,
