@@ -142,7 +142,8 @@ def cmd_rebuild_derived(_args: argparse.Namespace, settings: Settings) -> None:
         libpq = url.replace("postgresql+psycopg://", "postgresql://", 1)
         with psycopg.connect(libpq, autocommit=True) as connection:
             row = connection.execute("SELECT rebuild_fragment_json()").fetchone()
-    assert row is not None
+    if row is None:
+        raise RuntimeError("rebuild_fragment_json() returned no row")
     print(f"fragment_json: {row[0]} copies written", file=sys.stderr)
 
 

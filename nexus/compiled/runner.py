@@ -57,7 +57,8 @@ class CompiledReads:
         self.database = database
         self.timeout = operation_timeout_seconds
         self.plans = PlanCache(schema, size=cache_size, max_bytes=cache_bytes)
-        assert schema.query_type is not None
+        if schema.query_type is None:
+            raise ValueError("compiled reads need a schema with a query type")
         self.typename = orjson.dumps(schema.query_type.name)
         self.answered = 0
         self.fallbacks: Counter[str] = Counter()
@@ -171,7 +172,8 @@ async def _execute(connection: DriverConnection, sql: str, params: list[Any]) ->
         connection.announce(cursor, sql, params)
         await cursor.execute(sql, params)
         row: Sequence[Any] | None = await cursor.fetchone()
-    assert row is not None
+    if row is None:  # a SELECT without FROM always answers one row
+        raise RuntimeError("the compiled statement answered no row")
     return row
 
 
@@ -202,9 +204,7 @@ def _root_error(root: RootField, bound: Bound) -> NexusError:
         return library_not_found()
     if root.kind == "media":
         return media_not_found()
-    type_name = bound.types[root.key]
-    assert type_name is not None
-    return not_found(type_name)
+    return not_found(_decoded_type(bound.types[root.key]))
 
 
 def _located(
@@ -236,8 +236,7 @@ def _body(
             for index, type_name in enumerate(bound.item_types[root.key]):
                 error = item_errors.get(index)
                 if error is None and index + 1 in missing:
-                    assert type_name is not None
-                    error = not_found(type_name)
+                    error = not_found(_decoded_type(type_name))
                 if error is not None:
                     errors.append(_located(error, root, [root.key, index], request_id))
         elif value is None:
@@ -248,3 +247,10 @@ def _body(
     head = b'{"errors":' + orjson.dumps(errors) + b',"data":{' if errors else b'{"data":{'
     tail = b'},"extensions":' + orjson.dumps(extensions) + b"}"
     return b"".join([head, *parts, tail])
+
+
+def _decoded_type(type_name: str | None) -> str:
+    """The type of a well-formed id (a malformed one was answered as invalid before)."""
+    if type_name is None:
+        raise RuntimeError("a missing node whose id named no type")
+    return type_name
