@@ -835,8 +835,13 @@ function collect<TData, TVariables extends OperationVariables>(
 
 await check("Subscriptions: a saved URL's states arrive over WebSocket until readable", async () => {
   const apollo = createNexusClient({ uri: URL_, getToken: () => TOKEN_A, webSocketImpl: WebSocket });
-  const mine = collect(apollo, operations.ViewerMediaUpdatesDocument, {}, (data) =>
-    Boolean(data.viewerMediaUpdates.capabilities.canRead),
+  // Until the READY_FOR_READING event: an earlier event resolved while the worker committed
+  // may already read canRead (its status and its capabilities come from two statements).
+  const mine = collect(
+    apollo,
+    operations.ViewerMediaUpdatesDocument,
+    {},
+    (data) => data.viewerMediaUpdates.processingStatus === "READY_FOR_READING",
   );
   await mine.started;
   // Let the viewerMediaUpdates subscription reach the server before the save.

@@ -124,4 +124,6 @@ async def test_a_client_that_does_not_read_is_disconnected_not_buffered_for(
             while any(s.operations for s in endpoint.sessions):  # noqa: ASYNC110 (server state)
                 await asyncio.sleep(0.05)
         code, _reason = await socket.closed(seconds=60)
-        assert code == 1008
+        # 1008 when the close frame gets through; none when the client's unread buffers
+        # are still full and the server has to drop the connection without one.
+        assert code in (1008, None)
