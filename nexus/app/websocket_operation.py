@@ -16,6 +16,7 @@ from uuid import UUID
 
 import orjson
 
+from nexus.db.engine import Database
 from nexus.graphql.errors import format_request_error
 from nexus.graphql.execution import PreparedOperation
 from nexus.graphql.subscriptions import FINAL_STATUSES, WatchedField
@@ -40,7 +41,9 @@ class OperationSession(Protocol):
 
     def complete(self, operation: SubscriptionOperation) -> None: ...
 
-    async def resolve(self, operation: SubscriptionOperation, media_id: UUID) -> Resolution: ...
+    async def resolve(
+        self, operation: SubscriptionOperation, media_id: UUID, database: Database
+    ) -> Resolution: ...
 
 
 class SubscriptionOperation:
@@ -83,8 +86,8 @@ class SubscriptionOperation:
     def complete_message(self) -> str:
         return self._head + ',"type":"complete"}'
 
-    async def resolve(self, media_id: UUID) -> object:
-        return await self.session.resolve(self, media_id)
+    async def resolve(self, media_id: UUID, database: Database) -> object:
+        return await self.session.resolve(self, media_id, database)
 
     def receive(self, resolved: object, status: str | None, *, final: bool) -> None:
         if not isinstance(resolved, Resolution):

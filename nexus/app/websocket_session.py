@@ -22,6 +22,7 @@ from nexus.app.websocket_auth import InitRefusedError, authenticate_init
 from nexus.app.websocket_operation import Resolution, SubscriptionOperation
 from nexus.app.websocket_outbox import Outbox
 from nexus.app.websocket_subscribe import SubscribeRefusedError, prepare_subscription
+from nexus.db.engine import Database
 from nexus.graphql.context import Context
 from nexus.graphql.errors import format_execution_error
 from nexus.graphql.subscriptions import MediaEventRoot
@@ -180,13 +181,15 @@ class Session:
         if self.operations.pop(operation.operation_id, None) is operation:
             self.send(operation.complete_message())
 
-    async def resolve(self, operation: SubscriptionOperation, media_id: UUID) -> Resolution:
+    async def resolve(
+        self, operation: SubscriptionOperation, media_id: UUID, database: Database
+    ) -> Resolution:
         endpoint = self.endpoint
         if self.viewer_id is None:  # operations start after connection_init only
             raise RuntimeError("an operation resolved on a connection with no viewer")
         context = Context(
             viewer_id=self.viewer_id,
-            database=endpoint.database,
+            database=database,
             request_id=self.request_id,
             saving=endpoint.saving,
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -111,6 +112,8 @@ class Database:
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._pinned = pinned
         self._pinned_lock = asyncio.Lock()
+        # Set on the views `snapshot()` hands out: their one connection.
+        self._snapshot: DriverConnection | None = None
         url = engine.url
         parts: dict[str, Any] = {
             **url.translate_connect_args(username="user", database="dbname"),
@@ -173,6 +176,10 @@ class Database:
     async def driver_connection(self) -> AsyncIterator[DriverConnection]:
         """The driver's own connection from the read pool, in autocommit, for a statement
         whose SQL and parameters are final (the loaders' batches, the compiled reads)."""
+        if self._snapshot is not None:
+            async with self._pinned_lock:
+                yield self._snapshot
+            return
         with typed_database_faults():
             if self._pinned is not None:
                 async with self._pinned_lock:
@@ -190,6 +197,29 @@ class Database:
                     return
                 with self.read_observer():  # one read, one statement: metrics, tracing
                     yield DriverConnection(driver, self.engine.dialect, None)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Database]:
+        """This database as of one moment, for reads through `driver_connection()`: the
+        view it yields runs them all, one at a time, on one read pool connection inside a
+        REPEATABLE READ, READ ONLY transaction, so a row's status and what is derived
+        from it in another statement never disagree. (Pinned: itself, already one
+        transaction.)"""
+        if self._pinned is not None:
+            yield self
+            return
+        async with self.driver_connection() as connection:
+            driver = connection.driver
+            await driver.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                view = copy.copy(self)
+                view._snapshot = connection
+                view._pinned_lock = asyncio.Lock()
+                yield view
+            finally:
+                if not driver.closed:
+                    with typed_database_faults():
+                        await driver.execute("ROLLBACK")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

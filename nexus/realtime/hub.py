@@ -2,11 +2,14 @@
 
 One task takes events, subscriptions and re-reads in the order they came, so what a
 subscriber is sent is always read after what it was sent before: no state older than
-one already sent. For each event it runs one statement (the media's status and which of
-the watching viewers can read it: visibility is checked when the event is sent), then
-resolves the event once per distinct (selection, viewer) and hands the result to every
-subscriber of that group. A subscriber whose viewer can no longer read the media it
-watches is told so; a subscriber of everything a viewer can read simply hears nothing.
+one already sent. For each event it reads, in one snapshot of the database, the media's
+status and which of the watching viewers can read it (visibility is checked when the
+event is sent), then resolves the event once per distinct (selection, viewer) and hands
+the result to every subscriber of that group: what is sent and the status that decides
+completion are one state, even while the worker commits the next. A state overtaken
+before it was read is sent as the newer one (its own event then finds nothing new).
+A subscriber whose viewer can no longer read the media it watches is told so; a
+subscriber of everything a viewer can read simply hears nothing.
 """
 
 from __future__ import annotations
@@ -157,12 +160,14 @@ class Fanout:
                 self._watching[subscriber] = event.merged_into
                 self._watchers[event.merged_into].add(subscriber)
             if moved:
-                await self._deliver(event.merged_into, list(moved), final=True)
+                # A survivor merged in turn meanwhile: its own MERGED event moves them on.
+                await self._deliver(event.merged_into, list(moved), final=True, unless_gone=True)
             # Subscribers of everything hear of the survivor by its own event.
             return
         watchers = [*self._watchers.get(event.media_id, ()), *self._everything]
         if watchers:
-            await self._deliver(event.media_id, watchers)
+            # Gone since: merged (media go no other way), and its MERGED event follows.
+            await self._deliver(event.media_id, watchers, unless_gone=True)
 
     async def _resynchronize(self, missed_since: float | None) -> None:
         everything = missed_since is not None and bool(self._everything)
@@ -186,28 +191,36 @@ class Fanout:
             await self._deliver(media_id, list(self._everything))
 
     async def _deliver(
-        self, media_id: UUID, subscribers: list[Subscriber], *, final: bool = False
+        self,
+        media_id: UUID,
+        subscribers: list[Subscriber],
+        *,
+        final: bool = False,
+        unless_gone: bool = False,
     ) -> None:
         viewers = list({subscriber.viewer_id for subscriber in subscribers})
-        async with self.database.driver_connection() as connection:
-            found = await get_media_readers(
-                connection=connection, media_id=media_id, viewer_ids=viewers
-            )
-        if media_id in self._watchers:
-            self._status[media_id] = found.status
-        groups: dict[tuple[Hashable, UUID], list[Subscriber]] = defaultdict(list)
-        for subscriber in subscribers:
-            if subscriber.viewer_id in found.readers:
-                groups[subscriber.selection, subscriber.viewer_id].append(subscriber)
-            elif subscriber in self._watching:
-                subscriber.lose_access()
+        async with self.database.snapshot() as moment:
+            async with moment.driver_connection() as connection:
+                found = await get_media_readers(
+                    connection=connection, media_id=media_id, viewer_ids=viewers
+                )
+            if found.status is None and unless_gone:
+                return
+            if media_id in self._watchers:
+                self._status[media_id] = found.status
+            groups: dict[tuple[Hashable, UUID], list[Subscriber]] = defaultdict(list)
+            for subscriber in subscribers:
+                if subscriber.viewer_id in found.readers:
+                    groups[subscriber.selection, subscriber.viewer_id].append(subscriber)
+                elif subscriber in self._watching:
+                    subscriber.lose_access()
 
-        async def resolve(group: list[Subscriber]) -> None:
-            resolved = await group[0].resolve(media_id)
-            # One that left while the group was resolved hears nothing more.
-            reached = [s for s in group if s in self._watching or s in self._everything]
-            for subscriber in reached:
-                subscriber.receive(resolved, found.status, final=final)
-            note_fanned_out(len(reached))
+            async def resolve(group: list[Subscriber]) -> None:
+                resolved = await group[0].resolve(media_id, moment)
+                # One that left while the group was resolved hears nothing more.
+                reached = [s for s in group if s in self._watching or s in self._everything]
+                for subscriber in reached:
+                    subscriber.receive(resolved, found.status, final=final)
+                note_fanned_out(len(reached))
 
-        await asyncio.gather(*(resolve(group) for group in groups.values()))
+            await asyncio.gather(*(resolve(group) for group in groups.values()))

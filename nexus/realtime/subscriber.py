@@ -6,6 +6,8 @@ from collections.abc import Hashable
 from typing import Protocol
 from uuid import UUID
 
+from nexus.db.engine import Database
+
 __all__ = ["Subscriber"]
 
 
@@ -19,8 +21,9 @@ class Subscriber(Protocol):
     @property
     def selection(self) -> Hashable: ...
 
-    async def resolve(self, media_id: UUID) -> object:
-        """The media's state as this subscriber's group sees it (shared by the group)."""
+    async def resolve(self, media_id: UUID, database: Database) -> object:
+        """The media's state as this subscriber's group sees it (shared by the group),
+        read from `database` (the event's snapshot)."""
         ...
 
     def receive(self, resolved: object, status: str | None, *, final: bool) -> None:
