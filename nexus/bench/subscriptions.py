@@ -6,9 +6,11 @@ Against `nexus serve --workers 1` on a throwaway database of `DATABASE_URL`'s se
 (PENDING <-> EXTRACTING, committed by the worker's own service functions), all items at
 once per round. Reports delivery latency from commit to receipt (p50, p99), delivered
 events per second, the server's CPU per delivered event, its RSS per idle (subscribed)
-connection. A state is known by (status, attempts), so each receipt is matched with the
-commit that made it. Statements per change are counted on the wire by
-tests/realtime/test_statements.py (PostgreSQL's own counters mix in autovacuum).
+connection, and its RSS after `--cycles` subscribe/complete cycles and after as many
+more (flat: nothing kept per finished subscription). A state is known by (status,
+attempts), so each receipt is matched with the commit that made it. Statements per
+change are counted on the wire by tests/realtime/test_statements.py (PostgreSQL's own
+counters mix in autovacuum).
 """
 
 from __future__ import annotations
@@ -95,6 +97,42 @@ class Clients:
         await asyncio.gather(*(socket.close() for socket in self.sockets))
 
 
+async def _rss_over_cycles(
+    cycles: int, url: str, users: list[tuple[str, UUID]], worker: int
+) -> None:
+    """`cycles` subscriptions, each answered then completed by the client, on one
+    connection per user at once (clients that come and go, as a long-lived server sees
+    them), twice: RSS after the first batch (warm) and after the second."""
+
+    async def cycle_on(token: str, media_id: UUID, count: int) -> None:
+        protocols: Any = ["graphql-transport-ws"]
+        async with connect(url, subprotocols=protocols) as socket:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            await socket.send(json.dumps(init))
+            json.loads(await socket.recv())
+            global_id = base64.b64encode(f"Media:{media_id}".encode()).decode()
+            payload = {"query": QUERY, "variables": {"id": global_id}}
+            for number in range(count):
+                operation = str(number)
+                message = {"id": operation, "type": "subscribe", "payload": payload}
+                await socket.send(json.dumps(message))
+                while True:
+                    answer = json.loads(await socket.recv())
+                    if answer.get("id") == operation and answer["type"] == "next":
+                        break
+                await socket.send(json.dumps({"id": operation, "type": "complete"}))
+
+    rss = []
+    for _batch in range(2):
+        await asyncio.gather(*(cycle_on(t, m, cycles // len(users)) for t, m in users))
+        await asyncio.sleep(1)
+        rss.append(_rss_kib(worker) / 1024)
+    print(
+        f"server RSS after {cycles} subscribe/complete cycles {rss[0]:.1f} MiB, "
+        f"after {cycles} more {rss[1]:.1f} MiB ({rss[1] - rss[0]:+.1f} MiB)"
+    )
+
+
 async def _until(condition: Callable[[], bool], seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -174,6 +212,9 @@ async def _run(args: argparse.Namespace, url: str, server: ServeProcess, state: 
         print(f"server CPU per delivered event {cpu / delivered * 1e6:.0f} us")
         print(f"server RSS per idle subscribed connection {rss_idle:.1f} KiB")
         await clients.close()
+        if args.cycles:
+            mine = [(tokens[user], owned[user]) for user in users]
+            await _rss_over_cycles(args.cycles, clients.url, mine, worker)
     finally:
         await database.dispose()
 
@@ -187,6 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     # it was read is not sent (each event re-reads the row), only the newer one.
     parser.add_argument("--interval", type=float, default=0.0)
     parser.add_argument("--compression", action="store_true", help="offer permessage-deflate")
+    # Subscribe/complete cycles after the rounds, twice: RSS after the first batch (warm)
+    # and after the second shows whether anything accumulates. 0: none.
+    parser.add_argument("--cycles", type=int, default=10_000)
     args = parser.parse_args(argv)
     server_url = normalize_database_url(os.environ["DATABASE_URL"])
     name = f"nexus_bench_subscriptions_{uuid.uuid4().hex[:8]}"
