@@ -42,9 +42,10 @@ class ApiMetrics:
         websocket: GraphQLWebSocket,
     ) -> None:
         self.port = port
-        self.requests: RequestObserver | None = RequestMetrics()
+        requests = RequestMetrics()
+        self.requests: RequestObserver | None = requests
         count_statements(database)
-        self.sampler = ProcessSampler(database, documents, compiled, websocket)
+        self.sampler = ProcessSampler(database, documents, compiled, websocket, requests)
         record_fanned_out_with(EVENTS_FANNED_OUT.inc)
         self.routes = [] if port is not None else [Route("/metrics", self.page, methods=["GET"])]
         self._task: asyncio.Task[None] | None = None
@@ -76,3 +77,5 @@ class ApiMetrics:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # The last second's requests, for the scrapes other workers still answer.
+        self.sampler.sample()

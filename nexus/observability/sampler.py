@@ -1,8 +1,9 @@
-"""Gauges and cache counters of one API process, sampled off the request path.
+"""Gauges, cache counters and request tallies of one API process, sampled off the request
+path.
 
-The pools, the caches and the WebSocket endpoint keep their own plain counts; a sampler
-copies them into the metrics once a second and once more right before a scrape that this
-process answers. In multiprocess mode a scrape answered by another worker sees this
+The pools, the caches, the WebSocket endpoint and the request recorder keep their own plain
+counts; a sampler copies them into the metrics once a second and once more right before a
+scrape that this process answers. In multiprocess mode a scrape answered by another worker sees this
 process's values as of its last sample, at most a second old: callbacks at scrape time
 cannot reach into other processes, and a second is finer than any scrape interval.
 """
@@ -25,6 +26,7 @@ from nexus.observability.metrics import (
     SUBSCRIPTIONS_ACTIVE,
     WEBSOCKET_CONNECTIONS,
 )
+from nexus.observability.requests import RequestMetrics
 
 __all__ = ["ProcessSampler"]
 
@@ -44,10 +46,12 @@ class ProcessSampler:
     documents: DocumentCache[Any, Any]
     compiled: CompiledReads | None
     websocket: GraphQLWebSocket
+    requests: RequestMetrics
     # What the counters held at the last sample: the metrics get the difference.
     _seen: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def sample(self) -> None:
+        self.requests.flush()
         reads = self.database.read_pool
         DB_POOL_CONNECTIONS.labels("read", "in_use").set(reads.in_use)
         DB_POOL_CONNECTIONS.labels("read", "waiting").set(reads.waiting)

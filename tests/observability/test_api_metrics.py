@@ -25,6 +25,7 @@ REQUESTS = "nexus_graphql_requests_total"
 SECONDS = "nexus_graphql_request_duration_seconds_count"
 STATEMENTS_SUM = "nexus_graphql_statements_per_request_sum"
 STATEMENTS_COUNT = "nexus_graphql_statements_per_request_count"
+STATEMENTS_BUCKET = "nexus_graphql_statements_per_request_bucket"
 
 
 async def scrape(api: Api) -> Samples:
@@ -56,6 +57,9 @@ async def test_requests_are_counted_by_operation_path_and_status(api: Api) -> No
     assert delta(before, after, STATEMENTS_COUNT, path="compiled") == 3
     assert delta(before, after, STATEMENTS_SUM, path="compiled") == 3
     assert delta(before, after, STATEMENTS_SUM, path="resolver") >= 2
+    # Tallied into the buckets observe() picks: a bucket's bound is inclusive.
+    assert delta(before, after, STATEMENTS_BUCKET, path="compiled", le="0.0") == 0
+    assert delta(before, after, STATEMENTS_BUCKET, path="compiled", le="1.0") == 3
 
 
 async def test_the_resolver_path_is_labelled_resolver_when_compiled_reads_are_off(

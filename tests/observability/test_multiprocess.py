@@ -1,5 +1,6 @@
-"""`nexus serve --workers 2`: any worker's /metrics adds up both workers' figures, from the
-directory the supervisor made for this start and removes when it stops."""
+"""`nexus serve --workers 2`: any worker's /metrics adds up both workers' figures (each
+worker's within a second), from the directory the supervisor made for this start and
+removes when it stops."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import httpx
 import psutil
 
 from nexus.config import Settings
+from nexus.observability.sampler import SAMPLE_SECONDS
 from tests.cli_process import free_port
 from tests.identity import IdentityProvider
 from tests.observability.scrape import samples, value
@@ -80,6 +82,13 @@ def test_any_worker_answers_for_both(
         for worker in workers:
             assert f"counter_{worker.pid}.db" in written
         labels = {"operation": "query", "path": "compiled", "code": "200"}
+        # Each worker adds its requests to its files once a second (its sampler).
+        deadline = time.monotonic() + 10 * SAMPLE_SECONDS
+        while time.monotonic() < deadline:
+            scrape = samples(on_a_new_connection("GET", f"{base}/metrics").text)
+            if value(scrape, "nexus_graphql_requests_total", **labels) == REQUESTS:
+                break
+            time.sleep(0.1)
         for _ in range(6):
             scrape = samples(on_a_new_connection("GET", f"{base}/metrics").text)
             assert value(scrape, "nexus_graphql_requests_total", **labels) == REQUESTS
