@@ -68,8 +68,6 @@ def _seed(url: str, *, only_once: bool) -> None:
 
 
 def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
     from nexus.db.migrations import upgrade
 
     with _database_url(settings) as url:
@@ -83,16 +81,16 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
         if settings.graphiql_enabled:
             install_graphiql_assets()
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
+        from nexus.serve import serve_dev
         from nexus.worker.dev import dev_worker
 
-        with dev_worker(url, grace_seconds=settings.nexus_shutdown_grace_seconds):
-            uvicorn.run(
-                "nexus.app:app",
-                host=args.host,
-                port=args.port,
-                reload=not args.no_reload,
-                reload_dirs=[str(REPO_ROOT / "nexus")],
-                log_config=None,
+        grace_seconds = settings.nexus_shutdown_grace_seconds
+        with dev_worker(url, grace_seconds=grace_seconds):
+            serve_dev(
+                args.host,
+                args.port,
+                reload_dirs=None if args.no_reload else [str(REPO_ROOT / "nexus")],
+                grace_seconds=grace_seconds,
             )
 
 

@@ -4,7 +4,8 @@
 connections to whichever worker wakes first: 16 benchmark connections split 1/15 and
 13/3. With one SO_REUSEPORT socket per worker the kernel hashes connections across the
 listeners evenly. With several workers the process becomes `nexus.supervisor`, which
-starts each worker as `python -m nexus.serve HOST PORT GRACE`.
+starts each worker as `python -m nexus.serve HOST PORT GRACE`. `nexus dev` runs the same
+server (`serve_dev`), in uvicorn's reloader's child process when it reloads.
 """
 
 from __future__ import annotations
@@ -14,20 +15,25 @@ import socket
 import sys
 
 import uvicorn
+from uvicorn.supervisors import ChangeReload
 
 from nexus.app.websocket import close_all
 from nexus.supervisor import listener
 
-__all__ = ["serve"]
+__all__ = ["serve", "serve_dev"]
 
 APP = "nexus.app:app"
 
 
-def _config(host: str, port: int, grace_seconds: int) -> uvicorn.Config:
+def _config(
+    host: str, port: int, grace_seconds: int, reload_dirs: list[str] | None = None
+) -> uvicorn.Config:
     return uvicorn.Config(
         APP,
         host=host,
         port=port,
+        reload=reload_dirs is not None,
+        reload_dirs=reload_dirs,
         log_config=None,
         access_log=False,
         # libuv's event loop and the C HTTP parser: less CPU per request than asyncio's
@@ -60,6 +66,18 @@ def serve(host: str, port: int, *, workers: int = 1, grace_seconds: int = 10) ->
     sys.stderr.flush()
     arguments = [host, str(port), str(workers), str(grace_seconds)]
     os.execv(sys.executable, [sys.executable, "-m", "nexus.supervisor", *arguments])  # noqa: S606
+
+
+def serve_dev(host: str, port: int, *, reload_dirs: list[str] | None, grace_seconds: int) -> None:
+    """`nexus dev`'s server until SIGTERM/SIGINT; restarted on changes in `reload_dirs`
+    when given (uvicorn's reloader, which stops its child with SIGTERM)."""
+    config = _config(host, port, grace_seconds, reload_dirs)
+    server = _Server(config)
+    if reload_dirs is None:
+        server.run()
+        return
+    # What uvicorn.run does, but the child runs our server, so its sockets close with 1001.
+    ChangeReload(config, target=server.run, sockets=[config.bind_socket()]).run()
 
 
 def _worker(host: str, port: int, grace_seconds: int) -> None:

@@ -1,9 +1,10 @@
-"""`nexus serve --workers 2` serves WebSockets on its workers and closes them with 1001
-(going away) when it stops."""
+"""`nexus serve --workers 2` and `nexus dev` (under uvicorn's reloader) serve WebSockets
+in child processes and close them with 1001 (going away) when they stop."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import psycopg
+import pytest
 
 from nexus.realtime.listener import APPLICATION_NAME
 from tests.cli_process import cli_env, free_port, wait_for
@@ -74,4 +76,50 @@ async def test_every_socket_of_every_worker_closes_with_1001_on_sigterm(
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("ctrl_c", ["the process", "its process group"])
+async def test_dev_under_the_reloader_closes_sockets_with_1001_on_ctrl_c(
+    ctrl_c: str, realtime_database_url: str, identity: IdentityProvider, tmp_path: Path
+) -> None:
+    """SIGINT to `nexus dev` alone (the reloader then stops its child with SIGTERM), or to
+    its whole process group as a terminal's Ctrl-C (the child gets SIGINT as well)."""
+    port = free_port()
+    env = cli_env(
+        DATABASE_URL=realtime_database_url,
+        NEXUS_ENV="test",
+        NEXUS_JWKS_URL=identity.url,
+        NEXUS_JWT_ISSUER=ISSUER,
+        NEXUS_JWT_AUDIENCE=AUDIENCE,
+        NEXUS_STATE_DIR=str(tmp_path / "state"),
+        # GraphiQL's assets would be installed with npm first: not what this is about.
+        NEXUS_GRAPHIQL="false",
+    )
+    command = [sys.executable, "-m", "nexus", "dev", "--port", str(port)]
+    with (tmp_path / "dev.log").open("wb") as log:
+        process = await asyncio.to_thread(
+            subprocess.Popen,
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        await asyncio.to_thread(wait_for, f"http://127.0.0.1:{port}/health", process)
+        async with GraphQLSocket.open(f"ws://127.0.0.1:{port}/graphql") as socket:
+            await socket.init(identity.token(uuid4()))
+            await socket.subscribe("1", VIEWER_MEDIA_UPDATES)
+            await asyncio.sleep(0.2)
+            if ctrl_c == "the process":
+                process.send_signal(signal.SIGINT)
+            else:
+                os.killpg(process.pid, signal.SIGINT)
+            code, _reason = await socket.closed()
+        assert code == 1001, (tmp_path / "dev.log").read_text()
+        assert await asyncio.to_thread(process.wait, 30) in (0, 130)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
