@@ -29,3 +29,14 @@ def test_the_cpu_benchmark_measures_every_read(
     lines = result.stdout.decode().splitlines()
     assert [line.split(":")[0] for line in lines] == list(QUERIES)
     assert all(line.endswith(" us of CPU per request") for line in lines), lines
+
+    # Two apps in one process, their rounds alternated: metrics off against on.
+    versus = [*measure, "--rounds", "2", "--queries", "reader", "--versus", "NEXUS_METRICS=true"]
+    env["NEXUS_METRICS"] = "false"
+    result = subprocess.run(  # noqa: S603 (our own module)
+        versus, env=env, capture_output=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    (line,) = result.stdout.decode().splitlines()
+    assert line.startswith("reader: "), line
+    assert " us of CPU per request with NEXUS_METRICS=true (" in line, line
