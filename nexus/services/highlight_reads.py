@@ -115,8 +115,8 @@ def _listed(
 
 
 def _short_aliases() -> tuple[FromClause, FromClause]:
-    # psycopg parses a statement over 4 KiB again on every execution (it caches shorter
-    # ones): the reader with highlights stays under that with one-letter names.
+    # One-letter names: the reader's statement repeats these for every list it builds,
+    # and stays readable in logs and pg_stat_statements.
     return highlights.alias("h"), fragments.alias("f")
 
 
