@@ -21,8 +21,10 @@ def free_port() -> int:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """The test's environment without its DATABASE_URL and NEXUS_* settings, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "NEXUS_"))}
+    """The test's environment without its DATABASE_URL, NEXUS_* and OTEL_* settings (a
+    developer's tracing exporter), plus `extra`."""
+    own = ("DATABASE_URL", "NEXUS_", "OTEL_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return {**env, **extra}
 
 
