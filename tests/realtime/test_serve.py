@@ -21,6 +21,17 @@ from tests.identity import AUDIENCE, ISSUER, IdentityProvider
 from tests.realtime.client import VIEWER_MEDIA_UPDATES, GraphQLSocket
 
 
+def _server_env(database_url: str, identity: IdentityProvider, **extra: str) -> dict[str, str]:
+    return cli_env(
+        DATABASE_URL=database_url,
+        NEXUS_ENV="test",
+        NEXUS_JWKS_URL=identity.url,
+        NEXUS_JWT_ISSUER=ISSUER,
+        NEXUS_JWT_AUDIENCE=AUDIENCE,
+        **extra,
+    )
+
+
 async def _listeners(database_url: str) -> int:
     """The workers' LISTEN connections on the database, once all have started."""
     libpq = database_url.replace("postgresql+psycopg://", "postgresql://")
@@ -43,13 +54,7 @@ async def test_every_socket_of_every_worker_closes_with_1001_on_sigterm(
     realtime_database_url: str, identity: IdentityProvider, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = cli_env(
-        DATABASE_URL=realtime_database_url,
-        NEXUS_ENV="test",
-        NEXUS_JWKS_URL=identity.url,
-        NEXUS_JWT_ISSUER=ISSUER,
-        NEXUS_JWT_AUDIENCE=AUDIENCE,
-    )
+    env = _server_env(realtime_database_url, identity)
     command = [sys.executable, "-m", "nexus", "serve", "--port", str(port), "--workers", "2"]
     with (tmp_path / "serve.log").open("wb") as log:
         process = await asyncio.to_thread(
@@ -86,12 +91,9 @@ async def test_dev_under_the_reloader_closes_sockets_with_1001_on_ctrl_c(
     """SIGINT to `nexus dev` alone (the reloader then stops its child with SIGTERM), or to
     its whole process group as a terminal's Ctrl-C (the child gets SIGINT as well)."""
     port = free_port()
-    env = cli_env(
-        DATABASE_URL=realtime_database_url,
-        NEXUS_ENV="test",
-        NEXUS_JWKS_URL=identity.url,
-        NEXUS_JWT_ISSUER=ISSUER,
-        NEXUS_JWT_AUDIENCE=AUDIENCE,
+    env = _server_env(
+        realtime_database_url,
+        identity,
         NEXUS_STATE_DIR=str(tmp_path / "state"),
         # GraphiQL's assets would be installed with npm first: not what this is about.
         NEXUS_GRAPHIQL="false",
