@@ -19,7 +19,7 @@ from nexus.config import Environment, Settings, normalize_database_url
 from nexus.db.embedded import EmbeddedPostgres
 from nexus.db.engine import Database, create_engine
 from nexus.db.migrations import upgrade
-from tests.helpers import Api, StatementCounter, lifespan, truncate_everything
+from tests.helpers import Api, StatementCounter, committed_app, lifespan
 from tests.identity import AUDIENCE, ISSUER, IdentityProvider
 
 
@@ -131,9 +131,5 @@ async def committed_api(
 ) -> AsyncIterator[Api]:
     """The app over its own connection pool, committing for real: for tests that race
     many concurrent requests. Everything is truncated afterwards."""
-    app = create_app(settings)
-    try:
-        async with lifespan(app), Api.over(app, identity) as client:
-            yield client
-    finally:
-        await truncate_everything(engine)
+    async with committed_app(settings, identity, engine) as client:
+        yield client

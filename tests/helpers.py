@@ -15,6 +15,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message
 
+from nexus.app import create_app
+from nexus.config import Settings
 from tests.identity import IdentityProvider
 
 
@@ -145,3 +147,17 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+@asynccontextmanager
+async def committed_app(
+    settings: Settings, identity: IdentityProvider, engine: AsyncEngine
+) -> AsyncIterator[Api]:
+    """The app of `settings` over its own pools, committing for real (for tests that race
+    concurrent requests or watch the read pool); everything is truncated afterwards."""
+    app = create_app(settings)
+    try:
+        async with lifespan(app), Api.over(app, identity) as api:
+            yield api
+    finally:
+        await truncate_everything(engine)

@@ -16,12 +16,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from nexus.app import create_app
 from nexus.config import Settings
 from nexus.db.engine import Database, create_engine
 from nexus.db.migrations import upgrade
 from tests.cli_process import cli_env
-from tests.helpers import Api, lifespan, truncate_everything
+from tests.helpers import Api, committed_app
 from tests.identity import IdentityProvider
 from tests.worker.conftest import running_worker, save, wait_for_status
 from tests.worker.pages import Answer, article_page, page_server
@@ -59,12 +58,8 @@ async def traced_api(
 ) -> AsyncIterator[Api]:
     """The app with tracing on, over its own pools (reads on the read pool), committing."""
     settings = settings.model_copy(update={"otel_exporter_otlp_endpoint": ENDPOINT, **changes})
-    app = create_app(settings)
-    try:
-        async with lifespan(app), Api.over(app, identity) as api:
-            yield api
-    finally:
-        await truncate_everything(engine)
+    async with committed_app(settings, identity, engine) as api:
+        yield api
 
 
 def tree(
